@@ -1,0 +1,120 @@
+/**
+ * The target-independent cluster model. Every target (docker, kubernetes, openshift, aws)
+ * consumes a validated {@link ClusterSpec}; only stacks/ turns stack configuration into one.
+ */
+
+/** Where the cluster runs. */
+export const Target = {
+  Docker: "docker",
+  Kubernetes: "kubernetes",
+  OpenShift: "openshift",
+  Aws: "aws",
+} as const;
+export type Target = (typeof Target)[keyof typeof Target];
+
+/**
+ * Where user and client sessions live.
+ * - persistent: Keycloak's default since 26.0; sessions are also written to the database.
+ * - volatile: `--features-disabled=persistent-user-sessions`; the distributed cache is the only copy.
+ */
+export const SessionMode = {
+  Persistent: "persistent",
+  Volatile: "volatile",
+} as const;
+export type SessionMode = (typeof SessionMode)[keyof typeof SessionMode];
+
+/**
+ * Keycloak's cache mechanism. `local` gives every node its own caches: it exists here only to
+ * demonstrate the failure this project catches, and needs an explicit acknowledgement.
+ */
+export const CacheMode = {
+  Ispn: "ispn",
+  Local: "local",
+} as const;
+export type CacheMode = (typeof CacheMode)[keyof typeof CacheMode];
+
+/** How nodes find each other. `jdbc-ping` (through the shared database) is Keycloak's default since 26.1. */
+export const Discovery = {
+  JdbcPing: "jdbc-ping",
+  Kubernetes: "kubernetes",
+} as const;
+export type Discovery = (typeof Discovery)[keyof typeof Discovery];
+
+/** Whether a stack is a disposable development stack or production (chaos then needs `--yes`). */
+export const Environment = {
+  Dev: "dev",
+  Production: "production",
+} as const;
+export type Environment = (typeof Environment)[keyof typeof Environment];
+
+/** CPU and memory for one container or pod. */
+export interface Resources {
+  /** CPU cores (fractions allowed). */
+  readonly cpus: number;
+  /** Memory limit in MiB. */
+  readonly memoryMb: number;
+}
+
+export interface KeycloakSpec {
+  /** Keycloak version, e.g. 26.7.3. */
+  readonly version: string;
+  /** Container image for the Keycloak nodes. */
+  readonly image: string;
+  /**
+   * True when `image` was built (`kc.sh build`) with exactly this cluster's build options, so
+   * the nodes run `start --optimized`; false runs plain `start`, which re-augments at every start.
+   */
+  readonly optimizedImage: boolean;
+  /** Number of Keycloak nodes. */
+  readonly nodes: number;
+  readonly sessionMode: SessionMode;
+  readonly cacheMode: CacheMode;
+  readonly discovery: Discovery;
+  /** Public base URL, e.g. http://127.0.0.1:8080. Fixes the issuer on every node. */
+  readonly publicUrl: string;
+  /** Bootstrap admin user name (its password is generated). */
+  readonly adminUsername: string;
+  /** Limits for each node. */
+  readonly resources: Resources;
+  /** Log level passed to Keycloak (`log-level`). */
+  readonly logLevel: string;
+}
+
+export interface DatabaseSpec {
+  /** PostgreSQL image (docker and kubernetes targets). */
+  readonly image: string;
+  /** Database name. */
+  readonly name: string;
+  /** Database user (its password is generated). */
+  readonly username: string;
+  /** Limits for the database container. */
+  readonly resources: Resources;
+}
+
+export interface LoadBalancerSpec {
+  /** Load balancer image (HAProxy). */
+  readonly image: string;
+  /** Cookie affinity (sticky sessions) on or off. Chaos must pass with it off. */
+  readonly affinity: boolean;
+}
+
+export interface RealmSpec {
+  /** Realm imported at first start. */
+  readonly name: string;
+  /** Confidential client used by the chaos command. */
+  readonly clientId: string;
+  /** Redirect URI registered for that client. */
+  readonly redirectUri: string;
+  /** Number of test users (`user-1` … `user-N`) with generated passwords. */
+  readonly testUsers: number;
+}
+
+/** The validated, target-independent model of one cluster. */
+export interface ClusterSpec {
+  readonly target: Target;
+  readonly environment: Environment;
+  readonly keycloak: KeycloakSpec;
+  readonly database: DatabaseSpec;
+  readonly loadBalancer: LoadBalancerSpec;
+  readonly realm: RealmSpec;
+}

@@ -1,0 +1,78 @@
+/** HAProxy configuration text for a load balancer in front of Keycloak nodes. */
+
+export interface HaproxyOptions {
+  /** Port HAProxy listens on inside its container. */
+  readonly listenPort: number;
+  /**
+   * DNS name that resolves to every node (a shared network alias on Docker, a headless
+   * Service on Kubernetes). Servers are filled from its A records, so scaling the cluster
+   * does not change this configuration.
+   */
+  readonly nodesDnsName: string;
+  /** Most nodes the backend can hold. */
+  readonly maxNodes: number;
+  /** Keycloak's HTTP port. */
+  readonly httpPort: number;
+  /** Keycloak's management port, where the active health check goes. */
+  readonly managementPort: number;
+  /** Path of the active health check. */
+  readonly healthPath: string;
+  /** DNS server that knows the nodes (Docker's embedded DNS: 127.0.0.11:53). */
+  readonly nameserver: string;
+  /** Cookie affinity on or off. */
+  readonly affinity: boolean;
+}
+
+export const AffinityCookie = "KC_LB_ROUTE";
+
+export function haproxyConfig(options: HaproxyOptions): string {
+  // Servers come from DNS, so their cookies are derived from their addresses ("dynamic").
+  const affinity = options.affinity
+    ? [`  cookie ${AffinityCookie} insert indirect nocache httponly dynamic`, "  dynamic-cookie-key keycloak-cluster"]
+    : [];
+  const lines = [
+    "global",
+    "  log stdout format raw local0 info",
+    "  maxconn 4096",
+    "",
+    "resolvers nodes",
+    `  nameserver dns ${options.nameserver}`,
+    "  accepted_payload_size 8192",
+    "  resolve_retries 3",
+    "  timeout resolve 1s",
+    "  timeout retry 1s",
+    "  hold valid 2s",
+    "  hold obsolete 5s",
+    "",
+    "defaults",
+    "  mode http",
+    "  log global",
+    "  option httplog",
+    "  option forwardfor",
+    "  timeout connect 2s",
+    "  timeout client 60s",
+    "  timeout server 60s",
+    // Retry requests that never reached a node, on another node.
+    "  retries 3",
+    "  retry-on conn-failure empty-response",
+    "  option redispatch 1",
+    "",
+    "frontend keycloak",
+    `  bind :${options.listenPort}`,
+    "  http-request set-header X-Forwarded-Proto http",
+    "  http-request set-header X-Forwarded-Host %[req.hdr(host)]",
+    // The management interface is never proxied; refuse its paths on the public port too.
+    "  http-request deny deny_status 404 if { path_beg /health /metrics }",
+    "  default_backend keycloak",
+    "",
+    "backend keycloak",
+    "  balance roundrobin",
+    `  option httpchk GET ${options.healthPath}`,
+    "  http-check expect status 200",
+    ...affinity,
+    `  default-server check port ${options.managementPort} inter 2s fall 2 rise 2 init-addr last,libc,none resolvers nodes`,
+    `  server-template kc ${options.maxNodes} ${options.nodesDnsName}:${options.httpPort}`,
+    "",
+  ];
+  return lines.join("\n");
+}

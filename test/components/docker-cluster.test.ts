@@ -1,0 +1,206 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { RecordedResource } from "../mocks";
+import { resolve } from "../mocks";
+import { ProgramRun, runProgram } from "../program";
+
+const Container = "docker:index/container:Container";
+const devConfig = {
+  target: "docker",
+  keycloak: { nodes: 3, sessionMode: "persistent", cacheMode: "ispn", discovery: "jdbc-ping" },
+  realm: { name: "chaos", clientId: "chaos-cli", testUsers: 10 },
+};
+
+function envOf(container: RecordedResource): Record<string, string> {
+  const envs = container.inputs.envs as string[];
+  return Object.fromEntries(envs.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+}
+
+describe("the dev stack under mocks", () => {
+  let run: ProgramRun;
+  beforeAll(async () => {
+    run = await runProgram(devConfig, "dev");
+    // Let every registration and output resolve.
+    await resolve(run.outputs.nodes as never);
+  });
+
+  it("registers the network, PostgreSQL, three Keycloak nodes and the load balancer", () => {
+    const names = run.recorder.ofType(Container).map((c) => String(c.inputs.name)).sort();
+    expect(names).toEqual(["kc-dev-db", "kc-dev-kc-0", "kc-dev-kc-1", "kc-dev-kc-2", "kc-dev-lb"]);
+    expect(run.recorder.ofType("docker:index/network:Network").map((n) => n.inputs.name)).toEqual(["kc-dev-net"]);
+    expect(run.recorder.ofType("docker:index/volume:Volume").map((n) => n.inputs.name)).toEqual(["kc-dev-pgdata"]);
+  });
+
+  it("passes the docker provider explicitly", () => {
+    const provider = run.recorder.ofType("pulumi:providers:docker");
+    expect(provider).toHaveLength(1);
+  });
+
+  it("gives PostgreSQL a named volume, a health check and no published port", () => {
+    const db = run.recorder.named("keycloak-db");
+    expect(db.inputs.volumes).toEqual([{ volumeName: "kc-dev-pgdata", containerPath: "/var/lib/postgresql/data" }]);
+    expect(db.inputs.healthcheck).toMatchObject({ tests: ["CMD", "pg_isready", "-h", "127.0.0.1", "-U", "keycloak", "-d", "keycloak"] });
+    expect(db.inputs.ports).toBeUndefined();
+    expect(db.inputs.restart).toBe("unless-stopped");
+    expect(envOf(db)).toMatchObject({ POSTGRES_DB: "keycloak", POSTGRES_USER: "keycloak", POSTGRES_PASSWORD: "generated-keycloak-db-password" });
+  });
+
+  it("clusters every node over jdbc-ping with distributed caches, its own node name and the fixed issuer", () => {
+    for (const index of [0, 1, 2]) {
+      const env = envOf(run.recorder.named(`keycloak-kc-${index}`));
+      expect(env).toMatchObject({
+        KC_CACHE: "ispn",
+        KC_CACHE_STACK: "jdbc-ping",
+        KC_DB: "postgres",
+        KC_DB_URL: "jdbc:postgresql://kc-dev-db:5432/keycloak",
+        KC_DB_USERNAME: "keycloak",
+        KC_DB_PASSWORD: "generated-keycloak-db-password",
+        KC_HEALTH_ENABLED: "true",
+        KC_METRICS_ENABLED: "true",
+        KC_HOSTNAME: "http://127.0.0.1:8080",
+        KC_PROXY_HEADERS: "xforwarded",
+        KC_HTTP_MANAGEMENT_PORT: "9000",
+        KC_SPI_CACHE_EMBEDDED__DEFAULT__NODE_NAME: `kc-dev-kc-${index}`,
+        KC_BOOTSTRAP_ADMIN_USERNAME: "admin",
+        KC_BOOTSTRAP_ADMIN_PASSWORD: "generated-keycloak-admin-password",
+      });
+      expect(env).not.toHaveProperty("KC_FEATURES_DISABLED");
+    }
+  });
+
+  it("starts plain `start` with the official image and imports the realm", () => {
+    const node = run.recorder.named("keycloak-kc-0");
+    expect(node.inputs.command).toEqual(["start", "--import-realm"]);
+    const upload = (node.inputs.uploads as { file: string; content: string }[])[0];
+    expect(upload.file).toBe("/opt/keycloak/data/import/chaos-realm.json");
+    const realm = JSON.parse(upload.content) as { realm: string; clients: { clientId: string; secret: string }[]; users: unknown[] };
+    expect(realm.realm).toBe("chaos");
+    expect(realm.clients[0]).toMatchObject({ clientId: "chaos-cli", secret: "generated-keycloak-client-secret" });
+    expect(realm.users).toHaveLength(10);
+  });
+
+  it("publishes each node's HTTP and management ports on 127.0.0.1 only", () => {
+    run.recorder.ofType(Container).forEach((c) => {
+      for (const port of (c.inputs.ports as { ip: string }[] | undefined) ?? []) {
+        expect(port.ip).toBe("127.0.0.1");
+      }
+    });
+    expect(run.recorder.named("keycloak-kc-2").inputs.ports).toEqual([
+      { internal: 8080, external: 18082, ip: "127.0.0.1", protocol: "tcp" },
+      { internal: 9000, external: 19002, ip: "127.0.0.1", protocol: "tcp" },
+    ]);
+    expect(run.recorder.named("keycloak-lb").inputs.ports).toEqual([{ internal: 8080, external: 8080, ip: "127.0.0.1", protocol: "tcp" }]);
+  });
+
+  it("checks readiness on the management port and waits for a healthy node", () => {
+    const node = run.recorder.named("keycloak-kc-1");
+    const healthcheck = node.inputs.healthcheck as { tests: string[] };
+    expect(healthcheck.tests.slice(0, 3)).toEqual(["CMD", "bash", "-c"]);
+    expect(healthcheck.tests[3]).toContain("/dev/tcp/127.0.0.1/9000");
+    expect(healthcheck.tests[3]).toContain("GET /health/ready");
+    expect(node.inputs.wait).toBe(true);
+    expect(node.inputs.restart).toBe("unless-stopped");
+  });
+
+  it("puts every container on the private network; nodes share the alias the load balancer resolves", () => {
+    for (const c of run.recorder.ofType(Container)) {
+      const networks = c.inputs.networksAdvanced as { name: string; aliases: string[] }[];
+      expect(networks.map((n) => n.name)).toEqual(["kc-dev-net"]);
+    }
+    const node = run.recorder.named("keycloak-kc-1").inputs.networksAdvanced as { aliases: string[] }[];
+    expect(node[0].aliases).toEqual(["kc-dev-kc-1", "kc-dev-keycloak"]);
+  });
+
+  it("configures HAProxy with active health checks on port 9000, retries and no affinity", () => {
+    const lb = run.recorder.named("keycloak-lb");
+    const upload = (lb.inputs.uploads as { file: string; content: string }[])[0];
+    expect(upload.file).toBe("/usr/local/etc/haproxy/haproxy.cfg");
+    expect(upload.content).toContain("option httpchk GET /health/ready");
+    expect(upload.content).toContain("default-server check port 9000");
+    expect(upload.content).toContain("retry-on conn-failure empty-response");
+    expect(upload.content).toContain("server-template kc 9 kc-dev-keycloak:8080");
+    expect(upload.content).not.toContain("cookie");
+  });
+
+  it("passes database and admin passwords and the realm document (client secret, user passwords) as secrets", () => {
+    expect(run.recorder.named("keycloak-db").secretInputs).toContain("envs");
+    for (const index of [0, 1, 2]) {
+      const node = run.recorder.named(`keycloak-kc-${index}`);
+      expect(node.secretInputs).toEqual(expect.arrayContaining(["envs", "uploads"]));
+    }
+  });
+
+  it("exports the documented outputs with secrets kept secret", async () => {
+    const out = run.outputs;
+    expect((await resolve(out.issuerUrl as never)).value).toBe("http://127.0.0.1:8080/realms/chaos");
+    expect((await resolve(out.clusterSize as never)).value).toBe(3);
+    for (const key of ["clientSecret", "testUsers", "adminPassword"]) {
+      expect((await resolve(out[key] as never)).secret, key).toBe(true);
+    }
+    const users = (await resolve(out.testUsers as never)).value as { username: string; password: string }[];
+    expect(users).toHaveLength(10);
+    expect(users[0].username).toBe("user-1");
+    const nodes = (await resolve(out.nodes as never)).value;
+    expect(nodes).toEqual([0, 1, 2].map((i) => ({
+      id: `kc-${i}`,
+      nodeName: `kc-dev-kc-${i}`,
+      driver: { kind: "docker", container: `kc-dev-kc-${i}` },
+      httpUrl: `http://127.0.0.1:${18080 + i}`,
+      managementUrl: `http://127.0.0.1:${19000 + i}`,
+    })));
+    expect((await resolve(out.loadBalancer as never)).value).toEqual({ url: "http://127.0.0.1:8080", driver: { kind: "docker", container: "kc-dev-lb" } });
+  });
+});
+
+describe("node count, session mode and affinity come from config", () => {
+  it("registers N nodes", async () => {
+    const run = await runProgram({ ...devConfig, keycloak: { nodes: 5 } }, "five");
+    await resolve(run.outputs.nodes as never);
+    expect(run.recorder.ofType(Container).filter((c) => String(c.inputs.name).includes("-kc-"))).toHaveLength(5);
+  });
+
+  it("volatile sessions on an optimized image: features-disabled is baked, not passed; start --optimized", async () => {
+    const run = await runProgram({ keycloak: { sessionMode: "volatile", optimizedImage: true, image: "keycloak-cluster/keycloak:26.7.3-volatile" } }, "vol");
+    await resolve(run.outputs.nodes as never);
+    const node = run.recorder.named("keycloak-kc-0");
+    expect(node.inputs.command).toEqual(["start", "--optimized", "--import-realm"]);
+    const env = envOf(node);
+    expect(env).not.toHaveProperty("KC_FEATURES_DISABLED");
+    expect(env).not.toHaveProperty("KC_DB");
+    expect(run.recorder.named("keycloak-keycloak-image").inputs).toMatchObject({ name: "keycloak-cluster/keycloak:26.7.3-volatile", keepLocally: true });
+  });
+
+  it("volatile sessions with plain start pass the build option at start", async () => {
+    const run = await runProgram({ keycloak: { sessionMode: "volatile" } }, "vol2");
+    await resolve(run.outputs.nodes as never);
+    expect(envOf(run.recorder.named("keycloak-kc-0"))).toMatchObject({ KC_FEATURES_DISABLED: "persistent-user-sessions" });
+  });
+
+  it("turns cookie affinity on in HAProxy", async () => {
+    const run = await runProgram({ loadBalancer: { affinity: true } }, "sticky");
+    await resolve(run.outputs.nodes as never);
+    const upload = (run.recorder.named("keycloak-lb").inputs.uploads as { content: string }[])[0];
+    expect(upload.content).toContain("cookie KC_LB_ROUTE insert indirect nocache httponly dynamic");
+  });
+});
+
+describe("invalid configuration", () => {
+  it("reports every problem at once and registers nothing", async () => {
+    await expect(runProgram({ keycloak: { nodes: 0, cacheMode: "local" }, realm: { name: "master" } }, "bad")).rejects.toThrow(
+      "invalid stack configuration (2 problems):\n" +
+        "  - keycloak-cluster:keycloak.nodes: must be a whole number from 1 to 32\n" +
+        '  - keycloak-cluster:realm.name: must not be "master": the chaos realm is imported and owned by the stack',
+    );
+  });
+
+  it("rule problems also register nothing", async () => {
+    let recorded = -1;
+    try {
+      const run = runProgram({ keycloak: { cacheMode: "local" } }, "bad2");
+      await run;
+    } catch (error) {
+      expect(String(error)).toContain('keycloak-cluster:keycloak.cacheMode: "local" gives every node its own caches');
+      recorded = 0;
+    }
+    expect(recorded).toBe(0);
+  });
+});
