@@ -1,0 +1,31 @@
+/** What a node's management port says about the cluster: readiness and cluster size. */
+import { FetchLike } from "../oidc/routing";
+
+export interface NodeHealth {
+  readonly ready: boolean;
+  /** `vendor_cluster_size` from /metrics; undefined when the node did not answer. */
+  readonly clusterSize?: number;
+  readonly error?: string;
+}
+
+/** Reads the cluster size Infinispan reports from Prometheus text. */
+export function parseClusterSize(metrics: string): number | undefined {
+  const line = metrics.split("\n").find((l) => /^vendor_cluster_size(\{[^}]*\})?\s/.test(l));
+  if (!line) {
+    return undefined;
+  }
+  const value = Number(line.trim().split(/\s+/).pop());
+  return Number.isFinite(value) ? value : undefined;
+}
+
+export async function nodeHealth(managementUrl: string, timeoutMs = 5000, fetchImpl: FetchLike = fetch): Promise<NodeHealth> {
+  try {
+    const ready = await fetchImpl(`${managementUrl}/health/ready`, { signal: AbortSignal.timeout(timeoutMs) });
+    await ready.arrayBuffer();
+    const metrics = await fetchImpl(`${managementUrl}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
+    const clusterSize = metrics.ok ? parseClusterSize(await metrics.text()) : undefined;
+    return { ready: ready.status === 200, clusterSize };
+  } catch (error) {
+    return { ready: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}

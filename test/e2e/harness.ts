@@ -1,0 +1,100 @@
+/**
+ * Stacks deployed through the REAL Pulumi engine (CLI + Node.js language host running
+ * stacks/index.ts) for end-to-end tests. Run under offline/run.sh, which prepares the machine
+ * and puts the toolchain (and, offline, the stand-in docker provider) on PATH.
+ */
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { ConfigMap, LocalWorkspace, OpMap, Stack } from "@pulumi/pulumi/automation";
+import Docker from "dockerode";
+import { parseClusterOutputs, plainOutputs } from "../../chaos/cluster-outputs";
+import { ClusterOutputs } from "../../components/shared/outputs";
+
+export const repoRoot = path.resolve(__dirname, "../..");
+export const docker = new Docker();
+
+/** Config keys by path (`keycloak.nodes`) without the namespace. */
+export type StackConfig = Record<string, string | number | boolean>;
+
+/** The local images the offline scripts build (no registry here). */
+export function localImages(sessionMode: "persistent" | "volatile"): StackConfig {
+  const haproxy = execFileSync("docker", ["image", "ls", "--format", "{{.Repository}}:{{.Tag}}", "keycloak-cluster/haproxy"], { encoding: "utf8" })
+    .split("\n")[0]
+    .trim();
+  if (!haproxy) {
+    throw new Error("no local HAProxy image: run offline/images.sh all (npm run test:e2e does)");
+  }
+  return {
+    "keycloak.image": `keycloak-cluster/keycloak:26.7.3-${sessionMode}`,
+    "keycloak.optimizedImage": true,
+    "keycloak.sessionMode": sessionMode,
+    "database.image": "keycloak-cluster/postgres:15",
+    "loadBalancer.image": haproxy,
+  };
+}
+
+export function requireToolchain(): void {
+  for (const bin of ["pulumi", "pulumi-language-nodejs"]) {
+    try {
+      execFileSync("sh", ["-c", `command -v ${bin}`], { stdio: "ignore" });
+    } catch {
+      throw new Error(`${bin} is not on PATH: run the end-to-end tests with \`npm run test:e2e\` (offline/run.sh prepares it)`);
+    }
+  }
+}
+
+export async function selectStack(name: string, config: StackConfig): Promise<Stack> {
+  requireToolchain();
+  const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir: repoRoot });
+  await setConfig(stack, config);
+  return stack;
+}
+
+export async function setConfig(stack: Stack, config: StackConfig): Promise<void> {
+  const map: ConfigMap = {};
+  for (const [key, value] of Object.entries(config)) {
+    map[`keycloak-cluster:${key}`] = { value: String(value) };
+  }
+  await stack.setAllConfig(map, true);
+}
+
+export async function clusterOutputs(stack: Stack): Promise<ClusterOutputs> {
+  return parseClusterOutputs(plainOutputs(await stack.outputs()), `stack ${stack.name}`);
+}
+
+/** Operations other than "same", e.g. { create: 1 }. */
+export function changes(ops: OpMap | undefined): Record<string, number> {
+  return Object.fromEntries(Object.entries(ops ?? {}).filter(([op, n]) => op !== "same" && (n ?? 0) > 0));
+}
+
+/** Docker objects that carry this stack's label. */
+export async function leftovers(prefix: string): Promise<string[]> {
+  const filters = JSON.stringify({ label: [`keycloak-cluster.stack=${prefix}`] });
+  const containers = await docker.listContainers({ all: true, filters });
+  const networks = await docker.listNetworks({ filters });
+  const volumes = (await docker.listVolumes({ filters })).Volumes ?? [];
+  return [
+    ...containers.map((c) => `container ${c.Names.join(",")}`),
+    ...networks.map((n) => `network ${n.Name}`),
+    ...volumes.map((v) => `volume ${v.Name}`),
+  ];
+}
+
+/** Polls until `check` returns true or the time is up. */
+export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs: number, intervalMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) {
+      return;
+    }
+    await new Promise((ok) => setTimeout(ok, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+}
+
+/** Resident memory of a container in MiB. */
+export async function memoryMiB(container: string): Promise<number> {
+  const stats = (await docker.getContainer(container).stats({ stream: false })) as { memory_stats: { usage: number; stats?: Record<string, number> } };
+  const cache = stats.memory_stats.stats?.total_inactive_file ?? stats.memory_stats.stats?.inactive_file ?? 0;
+  return Math.round((stats.memory_stats.usage - cache) / 1048576);
+}
