@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Makes this machine ready to deploy without a registry or a Pulumi install, as needed and
+# cached: Node >= 22 and the npm packages, a Docker engine, the local images (Keycloak for
+# both session modes), and the Pulumi toolchain. Prints a progress line per step.
+#   offline/prepare.sh            everything
+#   offline/prepare.sh --no-images  (unit-test machines: node, packages, toolchain only)
+set -euo pipefail
+# shellcheck source=offline/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$REPO_ROOT"
+
+images=1
+[[ "${1:-}" == "--no-images" ]] && images=0
+
+node_bin="$(offline/node.sh)"
+export PATH="$node_bin:$PATH"
+if [[ ! -d node_modules/@pulumi/pulumi ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+  step npm "installing packages from the lockfile (npm ci)"
+  npm ci --no-audit --no-fund >&2
+else
+  step npm "packages installed"
+fi
+
+if ((images)); then
+  offline/docker-engine.sh start
+  offline/images.sh all
+  for mode in persistent volatile; do
+    mapfile -t built < <(node_modules/.bin/tsx offline/build-options.ts "$mode")
+    offline/images.sh keycloak --tag "${built[0]}" --build-options "${built[1]}"
+  done
+fi
+offline/toolchain.sh >/dev/null
+step prepare "ready"

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs a command in the project's offline mode, after preparing the machine:
+#   offline/run.sh pulumi preview        offline/run.sh vitest run --project e2e
+# The stand-in provider plugins are on PATH only inside this command.
+set -euo pipefail
+here="$(dirname "${BASH_SOURCE[0]}")"
+"$here/prepare.sh"
+# shellcheck source=offline/env.sh
+source "$here/env.sh"
+cd "$REPO_ROOT"
+export PATH="$REPO_ROOT/node_modules/.bin:$PATH"
+exec "$@"

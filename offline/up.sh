@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The main command (`npm run up`): on a machine with no Pulumi install and no image registry,
+# prepare what is missing (Node, packages, Docker engine, images, Pulumi toolchain), then
+# `pulumi up` the stack (default dev) on a local file backend, and print how to log in.
+#   npm run up                 npm run up -- --stack other
+set -euo pipefail
+stack=dev
+while (($#)); do
+  case "$1" in
+    --stack) stack="${2:?--stack needs a name}"; shift 2 ;;
+    -h | --help) sed -n '2,5p' "$0"; exit 0 ;;
+    *) printf 'error: unknown argument %s (use --stack NAME)\n' "$1" >&2; exit 2 ;;
+  esac
+done
+here="$(dirname "${BASH_SOURCE[0]}")"
+"$here/prepare.sh"
+# shellcheck source=offline/env.sh
+source "$here/env.sh"
+# shellcheck source=offline/local-images.sh
+source "$here/local-images.sh"
+cd "$REPO_ROOT"
+
+step up "stack $stack"
+pulumi stack select --create "$stack" >/dev/null
+kc_local_image_config "$stack"
+step up "pulumi up (the docker provider in use is printed below)"
+started=$SECONDS
+pulumi up --stack "$stack" --yes --skip-preview
+step up "pulumi up took $((SECONDS - started))s"
+
+issuer="$(pulumi stack output --stack "$stack" issuerUrl)"
+cat <<MSG
+
+Keycloak is up. Log in (through the load balancer):
+  $issuer/account
+Test users and their passwords:
+  source offline/env.sh && pulumi stack output --stack $stack testUsers --show-secrets
+Admin console: $(pulumi stack output --stack "$stack" publicUrl)/admin (user $(pulumi stack output --stack "$stack" adminUsername); password: pulumi stack output adminPassword --show-secrets)
+Plain pulumi works after: source offline/env.sh   (e.g. pulumi destroy --stack $stack)
+MSG
