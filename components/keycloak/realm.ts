@@ -36,6 +36,13 @@ export function realmImport(realm: RealmSpec, secrets: RealmSecrets): Record<str
     // Brute-force counters live in the cluster's loginFailures cache; keep detection on.
     bruteForceProtected: true,
     failureFactor: 30,
+    // A chaos run lasts minutes: tokens and codes must not expire between a fault and its
+    // checks, or an expiry would look like a lost session.
+    accessTokenLifespan: 3600,
+    accessCodeLifespan: 600,
+    accessCodeLifespanLogin: 1800,
+    ssoSessionIdleTimeout: 7200,
+    ssoSessionMaxLifespan: 36000,
     clients: [
       {
         clientId: realm.clientId,

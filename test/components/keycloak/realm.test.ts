@@ -38,6 +38,10 @@ describe("realm import", () => {
     });
   });
 
+  it("keeps tokens, codes and sessions alive longer than a chaos run, so expiry never looks like loss", () => {
+    expect(realm).toMatchObject({ accessTokenLifespan: 3600, accessCodeLifespan: 600, ssoSessionIdleTimeout: 7200, bruteForceProtected: true });
+  });
+
   it("has the test users with permanent passwords", () => {
     expect(realm.users.map((u) => u.username)).toEqual(["user-1", "user-2"]);
     expect(realm.users[0].credentials[0]).toEqual({ type: "password", value: deriveTestUsers("seed", 1)[0].password, temporary: false });
