@@ -1,0 +1,73 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { HtmlFile, HtmlReporter, renderHtml } from "../../../chaos/report/html";
+import { nodeSegments, timelineLanes } from "../../../chaos/report/timeline";
+import { Start, syntheticRun, tempDir } from "./fixtures";
+
+const count = (text: string, pattern: RegExp) => (text.match(pattern) ?? []).length;
+const svgOf = (html: string) => html.slice(html.indexOf("<svg"), html.indexOf("</svg>") + 6);
+
+describe("HTML report", () => {
+  it("is one self-contained file with the verdict, seed, configuration and checks", async () => {
+    const dir = await tempDir();
+    const reporter = new HtmlReporter(dir);
+    syntheticRun().events.forEach((e) => reporter.emit(e));
+    expect(await reporter.finish()).toBe(path.join(dir, HtmlFile));
+    const html = await readFile(path.join(dir, HtmlFile), "utf8");
+
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain("<title>Chaos run: FAILED (exit 1)</title>");
+    expect(html).toContain('<header class="v-failed">');
+    expect(html).toContain("seed <strong>42</strong>");
+    expect(html).toContain("<tr><td>nodes</td><td>kc-0 (kc-0.node), kc-1 (kc-1.node), kc-2 (kc-2.node)</td></tr>");
+    expect(html).toContain("<h3>Round 2 — victims: kc-2 (4 sessions)</h3>");
+    expect(html).toContain("<li><code>user-4#2 on kc-2</code></li>");
+    expect(html).toContain('<td class="num bad">8/12</td>');
+    expect(html).not.toMatch(/<script|<link|\bsrc=|\bhref=|@import|url\(/i);
+  });
+
+  it("draws a timeline: one lane per node plus lb, down while a fault holds, fault markers and probe ticks", () => {
+    const { events } = syntheticRun();
+    const svg = svgOf(renderHtml(events));
+    expect([...svg.matchAll(/<g class="lane" data-lane="([^"]*)">/g)].map((m) => m[1])).toEqual(["kc-0", "kc-1", "kc-2", "lb"]);
+    expect(count(svg, /class="fault inject"/g)).toBe(2);
+    expect(count(svg, /class="fault restored"/g)).toBe(2);
+    expect(count(svg, /class="bar down"/g)).toBe(2);
+    expect(count(svg, /class="tick fail"/g)).toBe(10);
+    expect(count(svg, /class="tick pass"/g)).toBe(events.filter((e) => e.type === "check").length - 10);
+    expect(count(svg, /class="traffic (clean|errors)"/g)).toBe(2);
+    expect(svg).toContain(">round 2</text>");
+    expect(svg).toContain(">0s</text>");
+    const lb = /<g class="lane" data-lane="lb">([\s\S]*?)<\/g>\n/.exec(svg)?.[1] ?? "";
+    expect(lb).toContain("round 2 during userinfo @lb: 8/12");
+  });
+
+  it("puts a node down between its verified fault and its restore", () => {
+    const { events } = syntheticRun();
+    const end = Start + 120_000;
+    const down = nodeSegments(events, "kc-1", Start, end).filter((s) => s.down);
+    const verified = events.find((e) => e.type === "fault" && e.node === "kc-1" && e.action === "verified");
+    const restored = events.find((e) => e.type === "fault" && e.node === "kc-1" && e.action === "restored");
+    expect(down).toEqual([{ from: Date.parse(verified?.at ?? ""), to: Date.parse(restored?.at ?? ""), down: true }]);
+    expect(nodeSegments(events, "kc-0", Start, end)).toEqual([{ from: Start, to: end, down: false }]);
+  });
+
+  it("escapes a malicious node id everywhere", () => {
+    const evil = `<script>alert("x")</script>`;
+    const { events } = syntheticRun(["kc-0", evil, "kc-2"]);
+    const html = renderHtml(events);
+    expect(html).not.toContain("<script");
+    expect(html).not.toContain('alert("x")');
+    expect(html).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
+    expect(timelineLanes(events)).toEqual(["kc-0", evil, "kc-2", "lb"]);
+    expect(count(svgOf(html), /<g class="lane" /g)).toBe(4);
+  });
+
+  it("renders a run that never started", () => {
+    const html = renderHtml([]);
+    expect(html).toContain("Chaos run: INCOMPLETE");
+    expect(html).toContain("No run-start event was recorded.");
+    expect(count(svgOf(html), /<g class="lane" /g)).toBe(1);
+  });
+});
