@@ -153,13 +153,17 @@ export function issuerUrl(publicUrl: string, realm: string): string {
   return `${publicUrl.replace(/\/+$/, "")}/realms/${realm}`;
 }
 
-/** A shell-free container health check: GET /health/ready on the management port with bash's /dev/tcp. */
+/**
+ * A container health check without curl (the official image has none): GET /health/ready on
+ * the management port through bash's /dev/tcp; healthy only on HTTP 200. (The body lists
+ * single checks as "UP" even while the overall status is DOWN, so the body is not grepped.)
+ */
 export function readinessCheckCommand(): string[] {
   const request = `GET ${HealthPaths.ready} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n`;
   return [
     "CMD",
     "bash",
     "-c",
-    `exec 3<>/dev/tcp/127.0.0.1/${KeycloakPorts.management} && printf '${request}' >&3 && grep -q '"UP"' <&3`,
+    `exec 3<>/dev/tcp/127.0.0.1/${KeycloakPorts.management} && printf '${request}' >&3 && head -n 1 <&3 | grep -q ' 200 '`,
   ];
 }

@@ -97,6 +97,8 @@ describe("the dev stack under mocks", () => {
     expect(healthcheck.tests.slice(0, 3)).toEqual(["CMD", "bash", "-c"]);
     expect(healthcheck.tests[3]).toContain("/dev/tcp/127.0.0.1/9000");
     expect(healthcheck.tests[3]).toContain("GET /health/ready");
+    // Healthy on HTTP 200 only; the body says "UP" for single checks even when the node is DOWN.
+    expect(healthcheck.tests[3]).toContain("head -n 1 <&3 | grep -q ' 200 '");
     expect(node.inputs.wait).toBe(true);
     expect(node.inputs.restart).toBe("unless-stopped");
   });
