@@ -41,9 +41,10 @@ export class Browser {
     return response;
   }
 
-  /** The value of a cookie the public URL would be sent, if any. */
+  /** The value of a cookie in the jar (Keycloak scopes its cookies to the realm's path), if any. */
   async cookie(name: string): Promise<string | undefined> {
-    const cookies = await this.jar.getCookies(this.publicUrl + "/realms/");
-    return cookies.find((c) => c.key === name)?.value;
+    const stored = (await this.jar.serialize()).cookies;
+    const value = stored.find((c) => c.key === name)?.value;
+    return typeof value === "string" ? value : undefined;
   }
 }

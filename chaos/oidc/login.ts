@@ -75,8 +75,7 @@ export async function silentAuthorization(browser: Browser, config: client.Confi
 async function codeRedirect(response: Response, what: string): Promise<URL> {
   const location = response.headers.get("location");
   if (response.status !== 302 || !location) {
-    const body = (await response.text()).slice(0, 200).replace(/\s+/g, " ");
-    throw new LoginError(`${what} answered ${response.status} without a redirect: ${body}`, response.status);
+    throw new LoginError(`${what} answered ${response.status} without a redirect: ${pageMessage(await response.text())}`, response.status);
   }
   const url = new URL(location);
   const error = url.searchParams.get("error");
@@ -87,6 +86,17 @@ async function codeRedirect(response: Response, what: string): Promise<URL> {
     throw new LoginError(`${what} redirected without a code: ${url.pathname}`, response.status);
   }
   return url;
+}
+
+/** What a Keycloak page tells the user: its feedback or field error, else its title. */
+export function pageMessage(html: string): string {
+  const pick = (re: RegExp) => re.exec(html)?.[1]?.replace(/<[^>]+>/g, "").replace(/\s+/g, " ").trim();
+  return (
+    pick(/id="input-error[^"]*"[^>]*>([\s\S]*?)<\/span>/) ||
+    pick(/class="[^"]*(?:kc-feedback-text|alert-title|pf-v5-c-alert__title)[^"]*"[^>]*>([\s\S]*?)<\/(?:span|p|h4|div)>/) ||
+    pick(/<title>([\s\S]*?)<\/title>/) ||
+    html.slice(0, 120).replace(/\s+/g, " ")
+  );
 }
 
 /** Redeems the code (with PKCE and state checks). */

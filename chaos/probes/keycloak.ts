@@ -50,6 +50,8 @@ export class KeycloakProbes implements ClusterProbes {
   private pendingCodes: PendingCode[] = [];
   private logoutSubjects: Session[] = [];
   private serial = 0;
+  /** Credential posts per user, one at a time (below). */
+  private readonly userQueues = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly outputs: ClusterOutputs,
@@ -79,6 +81,17 @@ export class KeycloakProbes implements ClusterProbes {
     return config;
   }
 
+  /**
+   * Keycloak 26 blocks concurrent logins of one user while brute-force detection is on
+   * (`user_temporarily_disabled`), as a real user never logs in twice at the same moment:
+   * credential posts of one user go one after another; different users run in parallel.
+   */
+  private asUser<T>(username: string, post: () => Promise<T>): Promise<T> {
+    const next = (this.userQueues.get(username) ?? Promise.resolve()).then(post, post);
+    this.userQueues.set(username, next.catch(() => undefined));
+    return next;
+  }
+
   private user(index: number) {
     return this.outputs.testUsers[index % this.outputs.testUsers.length];
   }
@@ -100,7 +113,7 @@ export class KeycloakProbes implements ClusterProbes {
     const config = await this.config(route);
     const browser = new Browser(this.outputs.publicUrl, this.url(route));
     const login = await openLoginPage(browser, config, this.outputs.redirectUri);
-    const redirect = await submitCredentials(browser, login, user.username, user.password);
+    const redirect = await this.asUser(user.username, () => submitCredentials(browser, login, user.username, user.password));
     const tokens = await redeemCode(config, login, redirect);
     return { browser, tokens };
   }
@@ -140,7 +153,7 @@ export class KeycloakProbes implements ClusterProbes {
       const user = this.user(i);
       const browser = new Browser(this.outputs.publicUrl, this.url(id));
       const login = await openLoginPage(browser, await this.config(id), this.outputs.redirectUri);
-      const redirect = await submitCredentials(browser, login, user.username, user.password);
+      const redirect = await this.asUser(user.username, () => submitCredentials(browser, login, user.username, user.password));
       return { id: `code${++this.serial}:${user.username}@${id}`, request: login, redirect, home: id };
     });
     this.logoutSubjects = await mapLimit(nodeIds, this.concurrency, (id, i) => this.loginOn(id, i));
@@ -203,7 +216,7 @@ export class KeycloakProbes implements ClusterProbes {
         return this.each(logins, async (p) => {
           const on = elsewhere(p.home, survivors);
           p.browser.routeTo(this.url(on));
-          const redirect = await submitCredentials(p.browser, p.login, p.username, p.password);
+          const redirect = await this.asUser(p.username, () => submitCredentials(p.browser, p.login, p.username, p.password));
           await redeemCode(await this.config(on), p.login, redirect);
           return undefined;
         });
