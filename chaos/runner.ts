@@ -13,14 +13,8 @@ import { ClusterProbes, CheckResult, LoadBalancer, Route } from "./probes/probes
 import { RestoreFile } from "./restore";
 import { awaitSteadyState } from "./steady-state";
 
-export interface RunOptions {
-  readonly rounds: number;
-  readonly seed: number;
-  readonly fault: FaultKind;
-  readonly nodesPerFault: number;
-  readonly sessions: number;
-  readonly dryRun: boolean;
-  readonly allowLoss: boolean;
+/** The run's choices that reports show come from RunConfig; the rest tunes the run. */
+export interface RunOptions extends Pick<RunConfig, "rounds" | "seed" | "fault" | "nodesPerFault" | "sessions" | "dryRun" | "allowLoss"> {
   /** Logins in progress and unredeemed codes per node, per round. */
   readonly inFlightPerNode: number;
   /** Continuous traffic through the load balancer during each round. */

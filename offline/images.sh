@@ -29,13 +29,8 @@ set -euo pipefail
 shopt -s inherit_errexit
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=/dev/null
-[[ -f "$HERE/lib.sh" ]] && source "$HERE/lib.sh"
-# Fallbacks with the same names and meaning as offline/lib.sh, for when it is absent.
-: "${KC_CACHE:=${KC_CLUSTER_CACHE:-$HOME/.cache/keycloak-cluster}}"
-: "${REPO_ROOT:=$(cd "$HERE/.." && pwd)}"
-declare -F step >/dev/null || step() { local c="$1"; shift; printf '==> [%s] %s\n' "$c" "$*" >&2; }
-declare -F die >/dev/null || die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=offline/lib.sh
+source "$HERE/lib.sh"
 
 export DOCKER_BUILDKIT=0 # the legacy builder: works with Debian's engine, no BuildKit needed
 SUITE=bookworm

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { ChaosEvent, CheckFailure, RunConfig } from "../events";
+import { ChaosEvent, CheckFailure, EventSink, RunConfig } from "../events";
 
 function tempName(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`);
@@ -92,4 +92,26 @@ const HtmlEntities: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt
 /** Text safe inside HTML and SVG elements and quoted attributes. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HtmlEntities[c] ?? c);
+}
+
+/** A reporter that collects the events and writes one file from them at the end. */
+export abstract class FileReporter implements EventSink {
+  protected readonly events: ChaosEvent[] = [];
+  readonly file: string;
+
+  constructor(dir: string, name: string) {
+    this.file = path.join(dir, name);
+  }
+
+  emit(event: ChaosEvent): void {
+    this.events.push(event);
+  }
+
+  /** The file's text from the events so far. */
+  protected abstract render(): string;
+
+  async finish(): Promise<string> {
+    await writeFileAtomic(this.file, this.render());
+    return this.file;
+  }
 }

@@ -3,9 +3,8 @@
  * verdict, seed and configuration, a timeline, and the checks of every round. Every piece of
  * text from the events is escaped.
  */
-import path from "node:path";
-import { ChaosEvent, EventSink, RunConfig } from "../events";
-import { epochMs, escapeHtml as esc, formatDuration, runConfigOf, runStartMs, truncate, writeFileAtomic } from "./common";
+import { ChaosEvent, RunConfig } from "../events";
+import { epochMs, escapeHtml as esc, FileReporter, formatDuration, runConfigOf, runStartMs, truncate } from "./common";
 import { renderTimeline } from "./timeline";
 
 export const HtmlFile = "chaos-report.html";
@@ -140,24 +139,16 @@ ${logs.length ? `<h2>Messages</h2><ul>${logs.map((l) => `<li>${esc(at(l.at))} ${
 `;
 }
 
-export class HtmlReporter implements EventSink {
-  private readonly events: ChaosEvent[] = [];
-  readonly file: string;
-
+export class HtmlReporter extends FileReporter {
   constructor(dir: string) {
-    this.file = path.join(dir, HtmlFile);
-  }
-
-  emit(event: ChaosEvent): void {
-    this.events.push(event);
+    super(dir, HtmlFile);
   }
 
   html(): string {
-    return renderHtml(this.events);
+    return this.render();
   }
 
-  async finish(): Promise<string> {
-    await writeFileAtomic(this.file, this.html());
-    return this.file;
+  protected render(): string {
+    return renderHtml(this.events);
   }
 }

@@ -3,9 +3,8 @@
  * the order it happened, the verdict). Written atomically at run-end, and by `flush()` or
  * `flushSync()` whenever a partial record is better than none (abnormal exit).
  */
-import path from "node:path";
-import { ChaosEvent, EventSink, RunConfig, Verdict } from "../events";
-import { runConfigOf, writeFileAtomic, writeFileAtomicSync } from "./common";
+import { ChaosEvent, RunConfig, Verdict } from "../events";
+import { FileReporter, runConfigOf, writeFileAtomicSync } from "./common";
 
 export const JournalFile = "chaos-journal.json";
 
@@ -46,40 +45,27 @@ export function journalOf(events: readonly ChaosEvent[]): JournalDocument {
   };
 }
 
-export class JournalReporter implements EventSink {
-  private readonly events: ChaosEvent[] = [];
-  readonly file: string;
-
+export class JournalReporter extends FileReporter {
   constructor(dir: string) {
-    this.file = path.join(dir, JournalFile);
-  }
-
-  emit(event: ChaosEvent): void {
-    this.events.push(event);
+    super(dir, JournalFile);
   }
 
   document(): JournalDocument {
     return journalOf([...this.events]);
   }
 
-  private text(): string {
+  protected render(): string {
     return `${JSON.stringify(this.document(), null, 2)}\n`;
   }
 
   /** Writes what is known so far; safe to call at any time, and more than once. */
   async flush(): Promise<string> {
-    await writeFileAtomic(this.file, this.text());
-    return this.file;
+    return this.finish();
   }
 
   /** `flush()` for a `process.on("exit")` handler. */
   flushSync(): string {
-    writeFileAtomicSync(this.file, this.text());
+    writeFileAtomicSync(this.file, this.render());
     return this.file;
-  }
-
-  /** Run-end: the final journal. */
-  async finish(): Promise<string> {
-    return this.flush();
   }
 }

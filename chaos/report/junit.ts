@@ -3,11 +3,10 @@
  * (`round N`: one case per check, phase and node, plus whether each fault really happened and
  * was undone), and a `run` suite whose one case carries the verdict.
  */
-import path from "node:path";
 import junit from "junit-report-builder";
 import type { TestCase, TestSuite } from "junit-report-builder";
-import { ChaosEvent, EventSink } from "../events";
-import { epochMs, runConfigOf, writeFileAtomic } from "./common";
+import { ChaosEvent } from "../events";
+import { epochMs, FileReporter, runConfigOf } from "./common";
 
 export const JunitFile = "chaos-junit.xml";
 
@@ -137,24 +136,16 @@ function verdictCase(event: Event<"run-end">, s: TestSuite): void {
   }
 }
 
-export class JunitReporter implements EventSink {
-  private readonly events: ChaosEvent[] = [];
-  readonly file: string;
-
+export class JunitReporter extends FileReporter {
   constructor(dir: string) {
-    this.file = path.join(dir, JunitFile);
-  }
-
-  emit(event: ChaosEvent): void {
-    this.events.push(event);
+    super(dir, JunitFile);
   }
 
   xml(): string {
-    return junitXml(this.events);
+    return this.render();
   }
 
-  async finish(): Promise<string> {
-    await writeFileAtomic(this.file, this.xml());
-    return this.file;
+  protected render(): string {
+    return junitXml(this.events);
   }
 }
