@@ -9,15 +9,12 @@ import { DockerDriver } from "./drivers/docker";
 import { NodeDriver } from "./drivers/driver";
 import { ExitCode } from "./events";
 import { CliOptions, parseOptions, Usage, UsageError } from "./options";
-import { blastRadiusProblems } from "./plan";
+import { blastRadiusProblems, CacheOwners } from "./plan";
 import { describeError } from "./pool";
 import { KeycloakProbes } from "./probes/keycloak";
 import { createReporters } from "./report/index";
 import { RestoreFile, restoreAll } from "./restore";
 import { runChaos } from "./runner";
-
-/** Owners of each distributed cache entry in Keycloak's default configuration. */
-export const CacheOwners = 2;
 
 export interface Output {
   write(text: string): void;
@@ -103,10 +100,6 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
     deps.stderr.write(`${new UsageError(problems).message}\n`);
     return ExitCode.aborted;
   }
-  if (options.allowLoss && outputs.sessionMode === "volatile" && options.nodesPerFault >= CacheOwners) {
-    deps.stderr.write(`warning: ${options.nodesPerFault} nodes stop at once and volatile sessions have ${CacheOwners} owners: sessions can be lost\n`);
-  }
-
   const reporters = createReporters({
     dir: path.resolve(deps.cwd, options.reportDir),
     json: options.json,

@@ -51,6 +51,14 @@ export function planRounds(seed: number, nodeIds: readonly string[], rounds: num
   }));
 }
 
+/** Owners of each distributed cache entry in Keycloak's default cache configuration. */
+export const CacheOwners = 2;
+
+/** True when a round may stop every owner of some volatile session at once. */
+export function lossPossible(volatileSessions: boolean, nodesPerFault: number, owners = CacheOwners): boolean {
+  return volatileSessions && nodesPerFault >= owners;
+}
+
 export interface BlastRadius {
   readonly nodes: number;
   readonly nodesPerFault: number;
@@ -67,7 +75,7 @@ export function blastRadiusProblems(b: BlastRadius): string[] {
     problems.push("--nodes-per-fault must be at least 1");
   } else if (b.nodesPerFault > b.nodes - 1) {
     problems.push(`--nodes-per-fault ${b.nodesPerFault} would stop every node of ${b.nodes}; at most ${b.nodes - 1} (nodes - 1)`);
-  } else if (b.volatileSessions && b.nodesPerFault >= b.owners && !b.allowLoss) {
+  } else if (lossPossible(b.volatileSessions, b.nodesPerFault, b.owners) && !b.allowLoss) {
     problems.push(
       `--nodes-per-fault ${b.nodesPerFault} stops as many nodes at once as a volatile session has cache owners (${b.owners}): sessions can be lost. Add --allow-loss to run it anyway`,
     );

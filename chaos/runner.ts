@@ -7,7 +7,7 @@
 import { ClusterOutputs, NodeEndpoint } from "../components/shared/outputs";
 import { NodeDriver, expectedState } from "./drivers/driver";
 import { ChaosEvent, CheckName, EventSink, ExitCode, FaultKind, RunConfig, Verdict } from "./events";
-import { planRounds, RoundPlan } from "./plan";
+import { CacheOwners, lossPossible, planRounds, RoundPlan } from "./plan";
 import { describeError } from "./pool";
 import { ClusterProbes, CheckResult, LoadBalancer, Route } from "./probes/probes";
 import { RestoreFile } from "./restore";
@@ -75,6 +75,9 @@ export async function runChaos(options: RunOptions, deps: RunnerDeps): Promise<R
   };
 
   emit({ type: "run-start", at: at(), config: runConfig(options, deps) });
+  if (lossPossible(outputs.sessionMode === "volatile", options.nodesPerFault)) {
+    emit({ type: "log", at: at(), level: "warn", message: `${options.nodesPerFault} nodes stop at once and volatile sessions have ${CacheOwners} cache owners: sessions can be lost (--allow-loss)` });
+  }
   const pending = await deps.restoreFile.read();
   if (pending) {
     return end("aborted", `a previous run left ${pending.faults.map((f) => f.node.id).join(", ")} broken (${deps.restoreFile.file}); run with --restore first`);

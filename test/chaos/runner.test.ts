@@ -82,12 +82,13 @@ describe("aborts before touching anything", () => {
 });
 
 describe("failures", () => {
-  it("volatile sessions with both owners killed at once are lost and named (exit 1)", async () => {
-    const { deps } = await setup({ persistent: false });
+  it("volatile sessions with both owners killed at once are lost and named (exit 1); the report says loss was possible", async () => {
+    const { deps, recorder } = await setup({ persistent: false });
     const result = await runChaos(run({ nodesPerFault: 2, allowLoss: true, rounds: 1 }), deps);
     expect(result.exitCode).toBe(1);
     expect(result.lost.length).toBe(4);
     expect(result.message).toMatch(/^4 session\(s\) lost: s\d+/);
+    expect(recorder.of("log").map((l) => l.message)).toContain("2 nodes stop at once and volatile sessions have 2 cache owners: sessions can be lost (--allow-loss)");
   });
 
   it("a fault that did not happen fails the run", async () => {
