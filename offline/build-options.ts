@@ -7,6 +7,7 @@
 import { ClusterSpec, SessionMode } from "../components/keycloak/model";
 import { buildArgs } from "../components/keycloak/settings";
 import { KeycloakVersion } from "../components/keycloak/version";
+import { localKeycloakImage } from "./local-image";
 
 const [mode, versionText] = process.argv.slice(2);
 const modes = Object.values(SessionMode) as string[];
@@ -19,7 +20,3 @@ const version = versionText ? KeycloakVersion.of(versionText) : KeycloakVersion.
 const spec = { keycloak: { sessionMode: mode } } as unknown as ClusterSpec;
 console.log(localKeycloakImage(version.toString(), mode));
 console.log(buildArgs(spec).join(" "));
-
-function localKeycloakImage(v: string, m: string): string {
-  return `keycloak-cluster/keycloak:${v}-${m}`;
-}

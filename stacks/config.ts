@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { CacheMode, ClusterSpec, Discovery, Target } from "../components/keycloak/model";
 import { KeycloakVersion } from "../components/keycloak/version";
-import { DockerTargetSpec } from "../components/docker/containers";
+import { DockerTargetSpec, hostAddress } from "../components/docker/containers";
 import { configSchema, dockerSchema, RawConfig } from "./schema";
 
 export const Namespace = "keycloak-cluster";
@@ -86,7 +86,7 @@ function toModel(raw: RawConfig, stack: string, problems: ConfigProblem[]): Stac
   }
 
   const docker = raw.target === Target.Docker ? dockerTarget(raw, stack, problem) : undefined;
-  const publicUrl = (kc.hostname ?? (docker ? `http://${docker.bindAddress === "0.0.0.0" ? "127.0.0.1" : docker.bindAddress}:${docker.loadBalancerPort}` : "")).replace(/\/+$/, "");
+  const publicUrl = (kc.hostname ?? (docker ? `http://${hostAddress(docker)}:${docker.loadBalancerPort}` : "")).replace(/\/+$/, "");
   if (!publicUrl && raw.target !== Target.Docker) {
     problem("keycloak.hostname", `the ${raw.target} target needs the public URL of the load balancer, e.g. https://keycloak.example.com`);
   }

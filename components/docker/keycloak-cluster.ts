@@ -53,7 +53,7 @@ export class DockerKeycloakCluster extends pulumi.ComponentResource {
     const volume = new docker.Volume(`${name}-pgdata`, {
       name: names.dbVolume,
       labels: labels(target.namePrefix, "database"),
-    }, { ...child, retainOnDelete: false });
+    }, child);
     const image = (role: string, ref: string) =>
       new docker.RemoteImage(`${name}-${role}-image`, { name: ref, keepLocally: true }, child).imageId;
 

@@ -8,7 +8,9 @@ import path from "node:path";
 import { ConfigMap, LocalWorkspace, OpMap, Stack } from "@pulumi/pulumi/automation";
 import Docker from "dockerode";
 import { parseClusterOutputs, plainOutputs } from "../../chaos/cluster-outputs";
+import { KeycloakVersion } from "../../components/keycloak/version";
 import { ClusterOutputs } from "../../components/shared/outputs";
+import { localKeycloakImage } from "../../offline/local-image";
 
 export const repoRoot = path.resolve(__dirname, "../..");
 export const docker = new Docker();
@@ -25,7 +27,7 @@ export function localImages(sessionMode: "persistent" | "volatile"): StackConfig
     throw new Error("no local HAProxy image: run offline/images.sh all (npm run test:e2e does)");
   }
   return {
-    "keycloak.image": `keycloak-cluster/keycloak:26.7.3-${sessionMode}`,
+    "keycloak.image": localKeycloakImage(KeycloakVersion.pinned.toString(), sessionMode),
     "keycloak.optimizedImage": true,
     "keycloak.sessionMode": sessionMode,
     "database.image": "keycloak-cluster/postgres:15",
