@@ -79,3 +79,12 @@ export async function tailLogs(id: string, lines = 20): Promise<string> {
 export function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Runs a removal; an object that is already gone counts as removed. */
+export async function removeIfPresent(what: string, remove: () => Promise<unknown>): Promise<void> {
+    try {
+        await remove();
+    } catch (e) {
+        if (!isNotFound(e)) throw new Error(`removing ${what}: ${errorText(e)}`);
+    }
+}

@@ -1,7 +1,7 @@
 // Network, Volume and RemoteImage: create / read / update / delete.
 
 import type { CreateResult, ReadResult, UpdateResult } from "@pulumi/pulumi/provider";
-import { docker, errorText, isNotFound, labelMap } from "./docker";
+import { docker, isNotFound, labelMap, removeIfPresent } from "./docker";
 import { type Props, isSecret, secret, stableJson, text, unwrap } from "./values";
 
 /** Outputs = the inputs as given (secrets stay wrapped) over the values Docker computed. */
@@ -87,11 +87,7 @@ export const network = {
         return { outs: outputsFrom(news, await inspectNetwork(id)) };
     },
     async delete(id: string): Promise<void> {
-        try {
-            await docker().getNetwork(id).remove();
-        } catch (e) {
-            if (!isNotFound(e)) throw new Error(`removing network ${id}: ${errorText(e)}`);
-        }
+        await removeIfPresent(`network ${id}`, () => docker().getNetwork(id).remove());
     },
 };
 
@@ -133,11 +129,7 @@ export const volume = {
         return { outs: outputsFrom(news, computed) };
     },
     async delete(id: string): Promise<void> {
-        try {
-            await docker().getVolume(id).remove();
-        } catch (e) {
-            if (!isNotFound(e)) throw new Error(`removing volume ${id}: ${errorText(e)}`);
-        }
+        await removeIfPresent(`volume ${id}`, () => docker().getVolume(id).remove());
     },
 };
 
@@ -185,10 +177,6 @@ export const remoteImage = {
             return;
         }
         const name = text(unwrap(olds.name));
-        try {
-            await docker().getImage(name).remove();
-        } catch (e) {
-            if (!isNotFound(e)) throw new Error(`removing image ${name}: ${errorText(e)}`);
-        }
+        await removeIfPresent(`image ${name}`, () => docker().getImage(name).remove());
     },
 };
