@@ -6,8 +6,10 @@
  *   tsx bench/start-mode.ts [repetitions=2]
  */
 import Docker from "dockerode";
+import { envList } from "../components/docker/containers";
 import { ClusterSpec } from "../components/keycloak/model";
-import { envList, jdbcUrl, nodeEnvironment, SecretEnv, startCommand } from "../components/keycloak/settings";
+import { NodeValue } from "../components/keycloak/node-value";
+import { jdbcUrl, nodeEnvironment, SecretEnv, startCommand } from "../components/keycloak/settings";
 
 const docker = new Docker();
 const reps = Number(process.argv[2] ?? 2);
@@ -16,14 +18,14 @@ const port = 29990;
 const password = "bench-only-password";
 
 const spec = (optimized: boolean): ClusterSpec => ({
-  target: "docker", environment: "dev",
+  environment: "dev",
   keycloak: {
     version: "26.7.3", image: optimized ? "keycloak-cluster/keycloak:26.7.3-persistent" : "keycloak-cluster/keycloak:26.7.3",
     optimizedImage: optimized, nodes: 1, sessionMode: "persistent", cacheMode: "ispn", discovery: "jdbc-ping",
-    publicUrl: "http://127.0.0.1:8080", adminUsername: "admin", resources: { cpus: 2, memoryMb: 1536 }, logLevel: "info",
+    publicUrl: "http://127.0.0.1:8080", adminUsername: "admin", resources: { limits: { cpus: 2, memoryMb: 1536 } }, logLevel: "info",
   },
-  database: { image: "keycloak-cluster/postgres:15", name: "keycloak", username: "keycloak", resources: { cpus: 1, memoryMb: 512 } },
-  loadBalancer: { image: "", affinity: false },
+  database: { mode: "managed", name: "keycloak", username: "keycloak", resources: { limits: { cpus: 1, memoryMb: 512 } }, storageGb: 1 },
+  loadBalancer: { affinity: false },
   realm: { name: "chaos", clientId: "c", redirectUri: "http://127.0.0.1/cb", testUsers: 1 },
 });
 
@@ -43,7 +45,7 @@ async function ready(url: string, timeoutMs: number): Promise<boolean> {
 
 async function startOnce(optimized: boolean): Promise<number> {
   const s = spec(optimized);
-  const env = nodeEnvironment(s, { nodeName: "kc-bench", dbUrl: jdbcUrl("kc-bench-db", 5432, "keycloak") });
+  const env = nodeEnvironment(s, { nodeName: NodeValue.literal("kc-bench"), dbUrl: jdbcUrl("kc-bench-db", 5432, "keycloak") });
   const container = await docker.createContainer({
     name: "kc-bench-kc", Image: s.keycloak.image, Cmd: startCommand(s).filter((a) => a !== "--import-realm"),
     Env: [...envList(env), `${SecretEnv.dbPassword}=${password}`, `${SecretEnv.adminPassword}=${password}`],

@@ -1,16 +1,23 @@
 /**
- * Stack configuration → validated model. Schema parse, then errors flattened to
- * `keycloak-cluster:<path>: <message>`, then rules across fields. Every problem is reported at
- * once, and nothing is registered when there is any.
+ * Stack configuration → validated model. Decoding problems, schema problems and the rules
+ * across fields are all collected (the rules run on whatever passed the schema), flattened to
+ * `keycloak-cluster:<path>: <what is wrong and how to fix it>`, and reported at once; nothing is
+ * registered when there is any.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { CacheMode, ClusterSpec, Discovery, Target } from "../components/keycloak/model";
+import { DockerTargetSpec } from "../components/docker/containers";
+import { CacheMode, ClusterSpec, DatabaseMode, DatabaseSpec, Discovery, ResourceSpec, Target } from "../components/keycloak/model";
 import { KeycloakVersion } from "../components/keycloak/version";
-import { DockerTargetSpec, hostAddress } from "../components/docker/containers";
-import { configSchema, dockerSchema, RawConfig } from "./schema";
+import { ConfigInput, Namespace } from "./decode";
 
-export const Namespace = "keycloak-cluster";
+export { Namespace };
+import { configSchema, LenientConfig, MovedKeys, RawConfig, SharedSections, TargetSections } from "./schema";
+import { awsTarget } from "./targets/aws";
+import { dockerTarget } from "./targets/docker";
+import { kubernetesTarget, openshiftTarget } from "./targets/kubernetes";
+import { Problem, TargetContext, TargetModule } from "./targets/target";
+
 
 export interface ConfigProblem {
   /** Key path, e.g. `keycloak.nodes`. */
@@ -19,84 +26,156 @@ export interface ConfigProblem {
   readonly message: string;
 }
 
-export interface StackModel {
-  readonly spec: ClusterSpec;
-  /** Present for target docker. */
-  readonly docker?: DockerTargetSpec;
-}
+/** The validated model of one stack: the shared spec and the target's own typed settings. */
+export type StackModel =
+  | { readonly target: typeof Target.Docker; readonly spec: ClusterSpec; readonly docker: DockerTargetSpec }
+  | { readonly target: typeof Target.Kubernetes; readonly spec: ClusterSpec; readonly kubernetes: never }
+  | { readonly target: typeof Target.OpenShift; readonly spec: ClusterSpec; readonly openshift: never }
+  | { readonly target: typeof Target.Aws; readonly spec: ClusterSpec; readonly aws: never };
 
 export type ParseResult = { readonly ok: true; readonly model: StackModel } | { readonly ok: false; readonly problems: ConfigProblem[] };
-
-/** The targets whose components exist today. */
-export const ImplementedTargets: readonly Target[] = [Target.Docker];
 
 /** Oldest Keycloak whose options this project uses (cache-embedded-network-*, bootstrap-admin-*). */
 export const MinimumVersion = { major: 26, minor: 4 };
 
-/** Parses raw configuration (top-level keys without the namespace) for stack `stack`. */
-export function parseConfig(raw: Record<string, unknown>, stack: string): ParseResult {
-  const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) {
-    return { ok: false, problems: zodProblems(parsed.error) };
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const Targets: { readonly [T in Target]: TargetModule<T, any, unknown> } = {
+  docker: dockerTarget,
+  kubernetes: kubernetesTarget,
+  openshift: openshiftTarget,
+  aws: awsTarget,
+};
+
+/** Parses decoded configuration (top-level keys without the namespace) for a stack. */
+export function parseConfig(input: ConfigInput, context: TargetContext): ParseResult {
+  const problems: ConfigProblem[] = [...input.problems];
+  const problem: Problem = (path, message) => {
+    if (!problems.some((p) => p.path === path && p.message === message)) {
+      problems.push({ path, message });
+    }
+  };
+  const strict = configSchema.safeParse(input.values);
+  if (!strict.success) {
+    zodProblems(strict.error).forEach((p) => problem(p.path, p.message));
   }
-  const problems: ConfigProblem[] = [];
-  const model = toModel(parsed.data, stack, problems);
-  return problems.length ? { ok: false, problems } : { ok: true, model };
+  const lenient = strict.success ? withOwnSection(strict.data) : lenientParse(input.values);
+  sharedRules(lenient, input.values, problem, context);
+  if (lenient.target !== undefined) {
+    Targets[lenient.target].rules(lenient, problem, context);
+  }
+  if (problems.length || !strict.success) {
+    return { ok: false, problems };
+  }
+  return { ok: true, model: buildModel(strict.data, context) };
 }
 
-function zodProblems(error: z.ZodError): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  for (const issue of error.issues) {
-    const base = issue.path.map(String).join(".");
-    if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) {
-        const path = base ? `${base}.${key}` : key;
-        problems.push({ path, message: `unknown key; remove it (pulumi config rm --path ${configKey(path)}) or check its spelling` });
+/** Every field that passes its own schema; sections parsed field by field. */
+function lenientParse(values: Record<string, unknown>): LenientConfig {
+  const result: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(configSchema.shape)) {
+    const fields = (SharedSections as Record<string, z.ZodRawShape>)[key] ?? (TargetSections as Record<string, z.ZodRawShape>)[key];
+    if (fields === undefined) {
+      const parsed = (schema as z.ZodType).safeParse(values[key]);
+      result[key] = parsed.success ? parsed.data : undefined;
+      continue;
+    }
+    const raw = values[key];
+    const object = raw !== null && typeof raw === "object" && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+    const section: Record<string, unknown> = {};
+    for (const [field, fieldSchema] of Object.entries(fields)) {
+      const parsed = (fieldSchema as z.ZodType).safeParse(object[field]);
+      if (parsed.success && parsed.data !== undefined) {
+        section[field] = parsed.data;
       }
-    } else if (!problems.some((p) => p.path === base && p.message === issue.message)) {
-      // A value can fail several checks with the same message (e.g. regex and refine); say it once.
-      problems.push({ path: base, message: issue.message });
+    }
+    result[key] = section;
+  }
+  return result;
+}
+
+/** The configuration with the target's own section present (its defaults, when the stack sets none). */
+function withOwnSection(raw: RawConfig): LenientConfig {
+  return raw[raw.target] === undefined ? ({ ...raw, [raw.target]: ownSection(raw) }) : (raw);
+}
+
+function ownSection(raw: RawConfig) {
+  return raw[raw.target] ?? configSchema.shape[raw.target].unwrap().parse({});
+}
+
+/** True when the user set `section.field` (not a default). */
+function isSet(values: Record<string, unknown>, section: string, field: string): boolean {
+  const object = values[section];
+  return object !== null && typeof object === "object" && (object as Record<string, unknown>)[field] !== undefined;
+}
+
+function sharedRules(config: LenientConfig, values: Record<string, unknown>, problem: Problem, context: TargetContext): void {
+  const kc = config.keycloak ?? {};
+  const target = config.target;
+  if (kc.version !== undefined && !KeycloakVersion.of(kc.version).atLeast(MinimumVersion.major, MinimumVersion.minor)) {
+    problem("keycloak.version", `Keycloak ${kc.version} is too old: this project needs 26.4 or later (the pinned version is ${KeycloakVersion.pinned.toString()})`);
+  }
+  if (kc.cacheMode === CacheMode.Local && kc.acknowledgeLocalCache === false) {
+    problem(
+      "keycloak.cacheMode",
+      '"local" gives every node its own caches, so the nodes never form one cluster; it exists only to demonstrate that failure. Use "ispn", or also set keycloak.acknowledgeLocalCache to true',
+    );
+  }
+  if (kc.discovery === Discovery.Kubernetes && target !== undefined && target !== Target.Kubernetes && target !== Target.OpenShift) {
+    problem("keycloak.discovery", '"kubernetes" (DNS_PING) works only on the kubernetes and openshift targets; use "jdbc-ping"');
+  }
+  if (kc.optimizedImage === true && !isSet(values, "keycloak", "image")) {
+    problem(
+      "keycloak.optimizedImage",
+      "the official image is not built for this cluster's build options; set keycloak.image to an image built with `kc.sh build` for them, or set optimizedImage to false",
+    );
+  }
+  if (target !== undefined) {
+    for (const key of Object.keys(TargetSections)) {
+      const applies = key === target;
+      if (!applies && values[key] !== undefined) {
+        problem(key, `${key} settings apply only to target "${key}" (this stack's target is "${target}"); remove them (pulumi config rm ${key})`);
+      }
+    }
+    if (!isSet(values, "keycloak", "hostname") && Targets[target].defaultPublicUrl(config, context) === undefined) {
+      problem("keycloak.hostname", `the ${target} target needs the public URL of its load balancer: pulumi config set --path keycloak.hostname https://sso.example.com`);
     }
   }
-  return problems;
+  databaseRules(config, values, problem);
 }
 
-function toModel(raw: RawConfig, stack: string, problems: ConfigProblem[]): StackModel {
-  const problem = (path: string, message: string) => problems.push({ path, message });
+function databaseRules(config: LenientConfig, values: Record<string, unknown>, problem: Problem): void {
+  const mode = config.database?.mode;
+  if (mode === DatabaseMode.External) {
+    for (const field of ["jdbcUrl", "password"] as const) {
+      if (!isSet(values, "database", field)) {
+        const how = field === "password" ? "pulumi config set --secret --path database.password <password>" : "pulumi config set --path database.jdbcUrl jdbc:postgresql://db.internal:5432/keycloak";
+        problem(`database.${field}`, `an external database needs it: ${how}`);
+      }
+    }
+    for (const field of ["name", "resources", "storageGb"] as const) {
+      if (isSet(values, "database", field)) {
+        problem(`database.${field}`, `applies only to a managed database (database.mode managed); the external one is named by database.jdbcUrl: remove it (pulumi config rm --path database.${field})`);
+      }
+    }
+  } else if (mode === DatabaseMode.Managed) {
+    for (const field of ["jdbcUrl", "password"] as const) {
+      if (isSet(values, "database", field)) {
+        problem(`database.${field}`, `applies only to an external database: set database.mode to external, or remove it (pulumi config rm --path database.${field}); a managed database's password is generated`);
+      }
+    }
+  }
+}
+
+function buildModel(raw: RawConfig, context: TargetContext): StackModel {
+  const module = Targets[raw.target];
+  const own = ownSection(raw);
   const kc = raw.keycloak;
-  const version = KeycloakVersion.of(kc.version);
-
-  if (!ImplementedTargets.includes(raw.target)) {
-    problem("target", `the ${raw.target} target is not built yet; use "docker" (pulumi config set target docker)`);
-  }
-  if (!version.atLeast(MinimumVersion.major, MinimumVersion.minor)) {
-    problem("keycloak.version", `Keycloak ${version.toString()} is too old: this project needs 26.4 or later (the pinned version is ${KeycloakVersion.pinned.toString()})`);
-  }
-  if (kc.cacheMode === CacheMode.Local && !kc.acknowledgeLocalCache) {
-    problem("keycloak.cacheMode", `"local" gives every node its own caches, so the nodes never form one cluster; it exists only to demonstrate that failure. Use "ispn", or also set keycloak.acknowledgeLocalCache to true`);
-  }
-  if (kc.discovery === Discovery.Kubernetes && raw.target !== Target.Kubernetes && raw.target !== Target.OpenShift) {
-    problem("keycloak.discovery", `"kubernetes" (DNS_PING) works only on the kubernetes and openshift targets; use "jdbc-ping"`);
-  }
-  if (kc.optimizedImage && kc.image === undefined) {
-    problem("keycloak.optimizedImage", "the official image is not built for this cluster's build options; set keycloak.image to an image built with `kc.sh build` for them, or set optimizedImage to false");
-  }
-  if (raw.docker !== undefined && raw.target !== Target.Docker) {
-    problem("docker", `docker settings apply only to target "docker" (this stack's target is "${raw.target}"); remove them`);
-  }
-
-  const docker = raw.target === Target.Docker ? dockerTarget(raw, stack, problem) : undefined;
-  const publicUrl = (kc.hostname ?? (docker ? `http://${hostAddress(docker)}:${docker.loadBalancerPort}` : "")).replace(/\/+$/, "");
-  if (!publicUrl && raw.target !== Target.Docker) {
-    problem("keycloak.hostname", `the ${raw.target} target needs the public URL of the load balancer, e.g. https://keycloak.example.com`);
-  }
-
+  const publicUrl = kc.hostname ?? module.defaultPublicUrl(raw, context) ?? "";
   const spec: ClusterSpec = {
-    target: raw.target,
     environment: raw.environment,
     keycloak: {
-      version: version.toString(),
-      image: kc.image ?? version.officialImage(),
+      version: kc.version,
+      image: kc.image ?? KeycloakVersion.of(kc.version).officialImage(),
       optimizedImage: kc.optimizedImage,
       nodes: kc.nodes,
       sessionMode: kc.sessionMode,
@@ -104,10 +183,10 @@ function toModel(raw: RawConfig, stack: string, problems: ConfigProblem[]): Stac
       discovery: kc.discovery,
       publicUrl,
       adminUsername: kc.adminUsername,
-      resources: kc.resources,
+      resources: withDefaults(kc.resources, module.defaults.keycloak),
       logLevel: kc.logLevel,
     },
-    database: raw.database,
+    database: database(raw, module.defaults),
     loadBalancer: raw.loadBalancer,
     realm: {
       name: raw.realm.name,
@@ -116,39 +195,67 @@ function toModel(raw: RawConfig, stack: string, problems: ConfigProblem[]): Stac
       testUsers: raw.realm.testUsers,
     },
   };
-  return { spec, docker };
+  const settings = module.settings(raw, own, context);
+  return { target: raw.target, spec, [raw.target]: settings } as StackModel;
 }
 
-function dockerTarget(raw: RawConfig, stack: string, problem: (path: string, message: string) => void): DockerTargetSpec {
-  const docker = raw.docker ?? dockerSchema.parse({});
-  const nodes = raw.keycloak.nodes;
-  if (nodes > docker.maxNodes) {
-    problem("keycloak.nodes", `${nodes} nodes exceed docker.maxNodes (${docker.maxNodes}); lower keycloak.nodes or raise docker.maxNodes`);
+function database(raw: RawConfig, defaults: TargetModule<Target, unknown, unknown>["defaults"]): DatabaseSpec {
+  const db = raw.database;
+  if (db.mode === DatabaseMode.External && db.jdbcUrl !== undefined && db.password !== undefined) {
+    return { mode: DatabaseMode.External, jdbcUrl: db.jdbcUrl, username: db.username, password: db.password };
   }
-  const ranges = [
-    { key: "docker.loadBalancerPort", from: docker.loadBalancerPort, to: docker.loadBalancerPort },
-    { key: "docker.nodeHttpBasePort", from: docker.nodeHttpBasePort, to: docker.nodeHttpBasePort + nodes - 1 },
-    { key: "docker.nodeManagementBasePort", from: docker.nodeManagementBasePort, to: docker.nodeManagementBasePort + nodes - 1 },
-  ];
-  ranges.forEach((a, i) =>
-    ranges.slice(i + 1).forEach((b) => {
-      if (a.from <= b.to && b.from <= a.to) {
-        problem(b.key, `host ports ${b.from}-${b.to} overlap ${a.key} (${a.from}-${a.to}); choose ports that do not overlap`);
+  return { mode: DatabaseMode.Managed, name: db.name, username: db.username, resources: withDefaults(db.resources, defaults.database), storageGb: db.storageGb ?? defaults.storageGb ?? 10 };
+}
+
+function withDefaults(set: ResourceSpec | undefined, defaults: ResourceSpec): ResourceSpec {
+  const requests = set?.requests ?? defaults.requests;
+  const limits = set?.limits ?? defaults.limits;
+  return { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) };
+}
+
+/** Zod issues → problems, with messages that say how to fix them. */
+function zodProblems(error: z.ZodError): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const issue of error.issues) {
+    const base = issue.path.map(String).join(".");
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) {
+        const path = base ? `${base}.${key}` : key;
+        problems.push({ path, message: unknownKeyMessage(path, base) });
       }
-    }),
-  );
-  if (docker.nodeHttpBasePort + nodes - 1 > 65535 || docker.nodeManagementBasePort + nodes - 1 > 65535) {
-    problem("docker", `node ports run past 65535 with ${nodes} nodes; lower the base ports`);
+    } else if (!problems.some((p) => p.path === base && p.message === issue.message)) {
+      // A value can fail several checks with the same message (e.g. regex and refine); say it once.
+      problems.push({ path: base || "(root)", message: issue.message });
+    }
   }
-  return {
-    namePrefix: docker.namePrefix ?? `kc-${stack}`.toLowerCase().replace(/[^a-z0-9_.-]/g, "-"),
-    bindAddress: docker.bindAddress,
-    loadBalancerPort: docker.loadBalancerPort,
-    nodeHttpBasePort: docker.nodeHttpBasePort,
-    nodeManagementBasePort: docker.nodeManagementBasePort,
-    readyTimeoutSeconds: docker.readyTimeoutSeconds,
-    maxNodes: docker.maxNodes,
-  };
+  return problems;
+}
+
+function unknownKeyMessage(path: string, parent: string): string {
+  const moved = MovedKeys[path];
+  if (moved) {
+    return `moved to ${moved}: pulumi config rm --path ${path}, then set the new key`;
+  }
+  const known = parent
+    ? Object.keys((SharedSections as Record<string, object>)[parent] ?? (TargetSections as Record<string, object>)[parent] ?? {}).map((k) => `${parent}.${k}`)
+    : Object.keys(configSchema.shape);
+  const near = known.find((k) => editDistance(k.toLowerCase(), path.toLowerCase()) <= 2);
+  return `unknown key; remove it (pulumi config rm --path ${path})${near ? ` or did you mean ${near}?` : " or check its spelling"}`;
+}
+
+/** Levenshtein distance, for "did you mean". */
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length];
 }
 
 /** `keycloak.nodes` → `keycloak-cluster:keycloak.nodes` (top-level keys are namespaced, paths are not). */
@@ -170,5 +277,3 @@ export function throwProblems(problems: readonly ConfigProblem[]): never {
   });
 }
 
-/** Top-level keys of the namespace. */
-export const ConfigKeys = Object.keys(configSchema.shape);

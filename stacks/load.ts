@@ -1,34 +1,27 @@
 /** Reads the stack's configuration (the only place that does) and validates it. */
 import * as pulumi from "@pulumi/pulumi";
-import { Namespace, parseConfig, StackModel, throwProblems } from "./config";
+import { parseConfig, StackModel, throwProblems } from "./config";
+import { decodeConfig } from "./decode";
+import { TargetContext } from "./targets/target";
 
-/** The namespace's keys, structured values decoded from the JSON Pulumi stores them as. */
-export function rawConfig(all: Record<string, string>): Record<string, unknown> {
-  const raw: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(all)) {
-    if (!key.startsWith(`${Namespace}:`)) {
-      continue;
-    }
-    raw[key.slice(Namespace.length + 1)] = decode(value);
+/** Pulumi's record of which configuration keys are secret (the runtime exports it, its typings do not). */
+function isConfigSecret(key: string): boolean {
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
+  if (typeof runtime.isConfigSecret !== "function") {
+    throw new Error("internal error: this @pulumi/pulumi has no runtime.isConfigSecret; secret settings cannot be told apart");
   }
-  return raw;
+  return runtime.isConfigSecret(key);
 }
 
-function decode(value: string): unknown {
-  const trimmed = value.trim();
-  if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
-    try {
-      return JSON.parse(trimmed);
-    } catch {
-      return value;
-    }
-  }
-  return value;
+/** What the target modules may know beyond the namespace: provider settings and the deploying environment. */
+export function targetContext(all: Readonly<Record<string, string>>, env: NodeJS.ProcessEnv, stack: string): TargetContext {
+  return { stack, provider: { "docker:host": all["docker:host"], DOCKER_HOST: env.DOCKER_HOST } };
 }
 
 /** The validated model of this stack; throws one error listing every problem. */
 export function loadStackModel(): StackModel {
-  const result = parseConfig(rawConfig(pulumi.runtime.allConfig()), pulumi.getStack());
+  const all = pulumi.runtime.allConfig();
+  const result = parseConfig(decodeConfig(all, isConfigSecret), targetContext(all, process.env, pulumi.getStack()));
   if (!result.ok) {
     throwProblems(result.problems);
   }

@@ -1,5 +1,37 @@
+/**
+ * The one builder of stack outputs, for every target: the documented shape
+ * (components/shared/outputs.ts) from the model and the cluster component. Exactly the
+ * outputs listed in SecretOutputs are made secret; the list of outputs is the schema's.
+ */
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterOutputs } from "../components/shared/outputs";
+import { ClusterSpec, Target } from "../components/keycloak/model";
+import { KeycloakClusterParts } from "../components/shared/cluster";
+import { ClusterOutputs, isSecretOutput, OutputName, OutputNames, OutputsSchemaVersion } from "../components/shared/outputs";
 
-/** What each target's wiring returns: the documented output shape, as Pulumi inputs. */
-export type StackOutputs = { readonly [K in keyof ClusterOutputs]: pulumi.Input<ClusterOutputs[K]> };
+export type StackOutputs = { readonly [K in OutputName]: pulumi.Output<ClusterOutputs[K]> };
+
+export function stackOutputs(target: Target, spec: ClusterSpec, cluster: KeycloakClusterParts): StackOutputs {
+  const values: { readonly [K in OutputName]: pulumi.Input<ClusterOutputs[K]> } = {
+    schemaVersion: OutputsSchemaVersion,
+    clusterId: cluster.clusterId,
+    target,
+    environment: spec.environment,
+    sessionMode: spec.keycloak.sessionMode,
+    cacheMode: spec.keycloak.cacheMode,
+    clusterSize: spec.keycloak.nodes,
+    publicUrl: spec.keycloak.publicUrl,
+    issuerUrl: cluster.issuerUrl,
+    realm: spec.realm.name,
+    clientId: spec.realm.clientId,
+    clientSecret: cluster.clientSecret,
+    redirectUri: spec.realm.redirectUri,
+    testUsers: cluster.testUsers,
+    adminUsername: spec.keycloak.adminUsername,
+    adminPassword: cluster.adminPassword,
+    loadBalancerUrl: cluster.loadBalancerUrl,
+    driver: cluster.driver,
+  };
+  return Object.fromEntries(
+    OutputNames.map((name) => [name, isSecretOutput(name) ? pulumi.secret(values[name]) : pulumi.output(values[name])]),
+  ) as unknown as StackOutputs;
+}

@@ -1,125 +1,125 @@
 /**
- * The stack configuration schema (namespace `keycloak-cluster`). Shapes and single-field
- * limits live here; rules that span fields live in rules.ts.
+ * The stack configuration schema (namespace `keycloak-cluster`): the shared sections here, each
+ * target's own section next to its rules in stacks/targets/. Shapes and single-field limits
+ * live in the schema; rules that span fields live with the target modules and in config.ts.
  */
 import { z } from "zod";
-import { CacheMode, Discovery, Environment, SessionMode, Target } from "../components/keycloak/model";
+import { CacheMode, DatabaseMode, Discovery, Environment, SessionMode, Target } from "../components/keycloak/model";
 import { KeycloakVersion } from "../components/keycloak/version";
+import { awsFields } from "./targets/aws";
+import { dockerFields } from "./targets/docker";
+import { kubernetesFields, openshiftFields } from "./targets/kubernetes";
+import { bool, identifier, imageRef, int, keycloakName, logLevel, oneOf, resources, secret, section, text, url, version } from "./schema-kit";
 
-/** A whole number, also accepted as a numeric string (how `pulumi config set --path` may store it). */
-function int(min: number, max: number) {
-  return z.preprocess(
-    (value) => (typeof value === "string" && /^-?\d+$/.test(value.trim()) ? Number(value) : value),
-    z.number({ error: `must be a whole number from ${min} to ${max}` })
-      .int({ error: `must be a whole number from ${min} to ${max}` })
-      .min(min, { error: `must be a whole number from ${min} to ${max}` })
-      .max(max, { error: `must be a whole number from ${min} to ${max}` }),
-  );
-}
-
-function decimal(min: number, max: number) {
-  return z.preprocess(
-    (value) => (typeof value === "string" && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value),
-    z.number({ error: `must be a number from ${min} to ${max}` })
-      .min(min, { error: `must be a number from ${min} to ${max}` })
-      .max(max, { error: `must be a number from ${min} to ${max}` }),
-  );
-}
-
-/** true/false, also accepted as the strings "true"/"false". */
-const bool = z.preprocess(
-  (value) => (value === "true" ? true : value === "false" ? false : value),
-  z.boolean({ error: "must be true or false" }),
-);
-
-function oneOf<T extends Record<string, string>>(values: T) {
-  const list = Object.values(values) as [T[keyof T], ...T[keyof T][]];
-  return z.enum(list, { error: `must be one of ${list.map((v) => `"${v}"`).join(", ")}` });
-}
-
-const text = (what: string) => z.string({ error: `must be ${what}` }).trim().min(1, { error: `must be ${what}` });
-
-const url = z.string({ error: "must be an absolute http(s) URL, e.g. http://127.0.0.1:8080" }).refine(
-  (value) => {
-    try {
-      const parsed = new URL(value);
-      return (parsed.protocol === "http:" || parsed.protocol === "https:") && !parsed.search && !parsed.hash;
-    } catch {
-      return false;
-    }
-  },
-  { error: "must be an absolute http(s) URL without query or fragment, e.g. http://127.0.0.1:8080" },
-);
-
-const port = int(1024, 65535);
-
-const resources = (defaults: { cpus: number; memoryMb: number }, minMemoryMb: number) =>
-  z.strictObject({
-    cpus: decimal(0.1, 64).default(defaults.cpus),
-    memoryMb: int(minMemoryMb, 262144).default(defaults.memoryMb),
-  }).default(defaults);
-
-export const keycloakSchema = z.strictObject({
-  version: z.string({ error: "must be a Keycloak version such as 26.7.3" })
-    .refine((value) => KeycloakVersion.isValid(value), { error: "must be a Keycloak version such as 26.7.3" })
-    .default(KeycloakVersion.pinned.toString()),
-  image: text("an image reference").optional(),
+export const keycloakFields = {
+  version: version.default(KeycloakVersion.pinned.toString()),
+  image: imageRef.optional(),
   optimizedImage: bool.default(false),
   nodes: int(1, 32).default(3),
   sessionMode: oneOf(SessionMode).default(SessionMode.Persistent),
   cacheMode: oneOf(CacheMode).default(CacheMode.Ispn),
   acknowledgeLocalCache: bool.default(false),
   discovery: oneOf(Discovery).default(Discovery.JdbcPing),
-  hostname: url.optional(),
-  adminUsername: text("a user name").default("admin"),
-  logLevel: text("a Keycloak log level such as info").default("info"),
-  resources: resources({ cpus: 2, memoryMb: 1536 }, 768),
-}).prefault({});
+  hostname: url("https://sso.example.com", (value) => (value.endsWith("/") ? "it ends in /" : undefined)).optional(),
+  adminUsername: text("a user name such as admin").default("admin"),
+  logLevel: logLevel.default("info"),
+  resources: resources(768).optional(),
+};
 
-export const databaseSchema = z.strictObject({
-  image: text("an image reference").default("postgres:17"),
-  name: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a PostgreSQL identifier: lower-case letters, digits, _" }).default("keycloak"),
-  username: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a PostgreSQL identifier: lower-case letters, digits, _" }).default("keycloak"),
-  resources: resources({ cpus: 1, memoryMb: 512 }, 128),
-}).prefault({});
+const JdbcUrlExample = "jdbc:postgresql://db.internal:5432/keycloak";
+export const JdbcUrlPattern = /^jdbc:postgresql:\/\/[A-Za-z0-9.\-[\]:,]+\/[A-Za-z0-9_$-]+(\?[^\s#]*)?$/;
 
-export const loadBalancerSchema = z.strictObject({
-  image: text("an image reference").default("haproxy:3.2"),
+export const databaseFields = {
+  mode: oneOf(DatabaseMode).default(DatabaseMode.Managed),
+  name: identifier.default("keycloak"),
+  username: identifier.default("keycloak"),
+  resources: resources(128).optional(),
+  storageGb: int(1, 65536).optional(),
+  jdbcUrl: z
+    .string({ error: `must be a PostgreSQL JDBC URL such as ${JdbcUrlExample}` })
+    .regex(JdbcUrlPattern, { error: `must be a PostgreSQL JDBC URL such as ${JdbcUrlExample}` })
+    .refine((value) => !/[?&]password=/i.test(value), { error: "must not carry the password: put it in database.password (a secret)" })
+    .optional(),
+  password: secret("database.password", "<password>").optional(),
+};
+
+export const loadBalancerFields = {
   affinity: bool.default(false),
-}).prefault({});
+};
 
-export const realmSchema = z.strictObject({
-  name: z.string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { error: "must be 1-64 letters, digits, '.', '_' or '-'" })
-    .refine((name) => name !== "master", { error: "must not be \"master\": the chaos realm is imported and owned by the stack" })
-    .default("chaos"),
-  clientId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { error: "must be 1-64 letters, digits, '.', '_' or '-'" }).default("chaos-cli"),
-  redirectUri: url.optional(),
+export const realmFields = {
+  name: keycloakName.refine((name) => name !== "master", { error: 'must not be "master": the chaos realm is imported and owned by the stack' }).default("chaos"),
+  clientId: keycloakName.default("chaos-cli"),
+  redirectUri: url("https://app.example.com/callback").optional(),
   testUsers: int(1, 10000).default(10),
-}).prefault({});
+};
 
-const ipv4 = z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/, { error: "must be an IPv4 address such as 127.0.0.1" })
-  .refine((ip) => ip.split(".").every((part) => Number(part) <= 255), { error: "must be an IPv4 address such as 127.0.0.1" });
+/** The shared sections, by top-level key. */
+export const SharedSections = {
+  keycloak: keycloakFields,
+  database: databaseFields,
+  loadBalancer: loadBalancerFields,
+  realm: realmFields,
+} as const;
 
-export const dockerSchema = z.strictObject({
-  namePrefix: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,40}$/, { error: "must be 1-41 lower-case letters, digits, '.', '_' or '-'" }).optional(),
-  bindAddress: ipv4.default("127.0.0.1"),
-  loadBalancerPort: port.default(8080),
-  nodeHttpBasePort: port.default(18080),
-  nodeManagementBasePort: port.default(19000),
-  readyTimeoutSeconds: int(30, 3600).default(600),
-  maxNodes: int(1, 32).default(9),
-});
+/** Each target's own section, by top-level key. */
+export const TargetSections = {
+  docker: dockerFields,
+  kubernetes: kubernetesFields,
+  openshift: openshiftFields,
+  aws: awsFields,
+} as const;
 
-/** The whole `keycloak-cluster:*` namespace. */
+const Examples: Record<keyof typeof SharedSections | keyof typeof TargetSections, string> = {
+  keycloak: "keycloak.nodes 3",
+  database: "database.mode managed",
+  loadBalancer: "loadBalancer.affinity false",
+  realm: "realm.testUsers 10",
+  docker: "docker.loadBalancerPort 8080",
+  kubernetes: "kubernetes.namespace keycloak",
+  openshift: "openshift.namespace keycloak",
+  aws: "aws.region eu-west-1",
+};
+
+const sectionSchema = <K extends keyof typeof Examples, S extends z.ZodRawShape>(key: K, fields: S) => section(key, fields, Examples[key]);
+
 export const configSchema = z.strictObject({
   target: oneOf(Target).default(Target.Docker),
   environment: oneOf(Environment).default(Environment.Dev),
-  keycloak: keycloakSchema,
-  database: databaseSchema,
-  loadBalancer: loadBalancerSchema,
-  realm: realmSchema,
-  docker: dockerSchema.optional(),
+  keycloak: sectionSchema("keycloak", keycloakFields).prefault({}),
+  database: sectionSchema("database", databaseFields).prefault({}),
+  loadBalancer: sectionSchema("loadBalancer", loadBalancerFields).prefault({}),
+  realm: sectionSchema("realm", realmFields).prefault({}),
+  docker: sectionSchema("docker", dockerFields).optional(),
+  kubernetes: sectionSchema("kubernetes", kubernetesFields).optional(),
+  openshift: sectionSchema("openshift", openshiftFields).optional(),
+  aws: sectionSchema("aws", awsFields).optional(),
 });
 
-export type RawConfig = z.infer<typeof configSchema>;
+export type RawConfig = z.output<typeof configSchema>;
+
+/**
+ * What the rules see: every field that passed its own schema, the others absent, so rules across
+ * fields run (and report) even when some field is wrong.
+ */
+export type LenientConfig = {
+  readonly [K in keyof RawConfig]?: NonNullable<RawConfig[K]> extends Record<string, unknown> ? Partial<NonNullable<RawConfig[K]>> : RawConfig[K];
+};
+export type TopLevelKey = keyof RawConfig;
+export const TopLevelKeys = Object.keys(configSchema.shape) as TopLevelKey[];
+
+/** Section keys whose values are objects. */
+export const SectionKeys = [...Object.keys(SharedSections), ...Object.keys(TargetSections)] as (keyof typeof SharedSections | keyof typeof TargetSections)[];
+
+/** Keys that moved: the unknown-key message points to the new place. */
+export const MovedKeys: Readonly<Record<string, string>> = {
+  "database.image": "docker.databaseImage (or kubernetes.databaseImage)",
+  "loadBalancer.image": "docker.loadBalancerImage",
+  "keycloak.resources.cpus": "keycloak.resources.limits.cpus",
+  "keycloak.resources.memoryMb": "keycloak.resources.limits.memoryMb",
+  "database.resources.cpus": "database.resources.limits.cpus",
+  "database.resources.memoryMb": "database.resources.limits.memoryMb",
+};
+
+/** Paths whose value must be stored with `--secret`. */
+export const SecretPaths = ["database.password"] as const;

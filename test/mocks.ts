@@ -11,6 +11,10 @@ export interface RecordedResource {
   readonly inputs: Record<string, unknown>;
   /** Dotted paths of inputs that arrived as secrets, e.g. `envs`, `uploads.0.content`. */
   readonly secretInputs: string[];
+  /** The provider reference the engine would use (`urn::id`), when one was given. */
+  readonly provider?: string;
+  /** The resource's URN (as the mock monitor builds it). */
+  readonly urn: string;
 }
 
 /** The signature key Pulumi's wire format marks secrets with. */
@@ -56,7 +60,7 @@ export class ResourceRecorder {
       newResource: (args) => {
         const secretInputs: string[] = [];
         const inputs = unwrapSecrets(args.inputs, "", secretInputs) as Record<string, unknown>;
-        this.resources.push({ type: args.type, name: args.name, inputs, secretInputs });
+        this.resources.push({ type: args.type, name: args.name, inputs, secretInputs, provider: args.provider, urn: `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${args.type}::${args.name}` });
         const raw = args.inputs as Record<string, unknown>;
         return { id: `${args.name}-id`, state: { ...raw, ...this.computed(args.type, args.name, inputs) } };
       },

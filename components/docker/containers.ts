@@ -4,22 +4,23 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterSpec, Resources } from "../keycloak/model";
+import { ClusterSpec, ManagedDatabaseSpec, ResourceSpec } from "../keycloak/model";
+import { literalValue, NodeValue } from "../keycloak/node-value";
 import {
   HealthPaths,
   KeycloakPorts,
-  RealmImportDir,
   SecretEnv,
-  envList,
-  jdbcUrl,
+  databaseUrl,
   nodeEnvironment,
-  readinessCheckCommand,
+  realmImportFile,
   startCommand,
 } from "../keycloak/settings";
-import { haproxyConfig } from "../shared/haproxy";
+import { haproxyConfig } from "./haproxy";
 
 /** Docker-specific settings; everything else comes from the model. */
 export interface DockerTargetSpec {
+  /** The engine to deploy to (`docker:host`, e.g. unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host); absent: the provider's default. */
+  readonly host?: string;
   /** Prefix of every Docker object's name (containers, network, volume). */
   readonly namePrefix: string;
   /** Host address every published port binds to. Default 127.0.0.1. */
@@ -34,9 +35,12 @@ export interface DockerTargetSpec {
   readonly readyTimeoutSeconds: number;
   /** Most nodes the load balancer can hold without a change to its configuration. */
   readonly maxNodes: number;
+  /** PostgreSQL image of a managed database. */
+  readonly databaseImage: string;
+  /** HAProxy image of the load balancer. */
+  readonly loadBalancerImage: string;
 }
 
-export const PostgresPort = 5432;
 export const LoadBalancerListenPort = 8080;
 /** Docker's embedded DNS server on user-defined networks. */
 export const DockerDns = "127.0.0.11:53";
@@ -66,12 +70,33 @@ export function labels(prefix: string, role: string): docker.types.input.Contain
   ];
 }
 
-function limits(resources: Resources) {
-  return { memory: resources.memoryMb, cpus: String(resources.cpus) };
+/** Docker has limits only (requests are refused by the configuration rules). */
+function limits(resources: ResourceSpec) {
+  return resources.limits ? { memory: resources.limits.memoryMb, cpus: String(resources.limits.cpus) } : {};
 }
 
 function published(target: DockerTargetSpec, internal: number, external: number): docker.types.input.ContainerPort {
   return { internal, external, ip: target.bindAddress, protocol: "tcp" };
+}
+
+/**
+ * A container health check without curl (the official image has none): GET /health/ready on
+ * the management port through bash's /dev/tcp; healthy only on HTTP 200. (The body lists
+ * single checks as "UP" even while the overall status is DOWN, so the body is not grepped.)
+ */
+export function readinessCheckCommand(): string[] {
+  const request = `GET ${HealthPaths.ready} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n`;
+  return [
+    "CMD",
+    "bash",
+    "-c",
+    `exec 3<>/dev/tcp/127.0.0.1/${KeycloakPorts.management} && printf '${request}' >&3 && head -n 1 <&3 | grep -q ' 200 '`,
+  ];
+}
+
+/** `KEY=value` strings, sorted for stable diffs. Docker takes literal values only. */
+export function envList(env: readonly { readonly name: string; readonly value: NodeValue }[]): string[] {
+  return env.map((e) => `${e.name}=${literalValue(e.name, e.value)}`);
 }
 
 export interface ContainerInputs {
@@ -80,34 +105,29 @@ export interface ContainerInputs {
 }
 
 export function postgresArgs(
-  spec: ClusterSpec,
+  database: ManagedDatabaseSpec,
   target: DockerTargetSpec,
   inputs: ContainerInputs & { readonly volume: pulumi.Input<string>; readonly password: pulumi.Output<string> },
 ): docker.ContainerArgs {
   const names = dockerNames(target.namePrefix);
-  const db = spec.database;
   return {
     name: names.db,
     image: inputs.image,
     hostname: names.db,
     restart: "unless-stopped",
     envs: pulumi.secret(
-      pulumi.all([inputs.password]).apply(([password]) => [
-        `POSTGRES_DB=${db.name}`,
-        `POSTGRES_USER=${db.username}`,
-        `POSTGRES_PASSWORD=${password}`,
-      ]),
+      inputs.password.apply((password) => [`POSTGRES_DB=${database.name}`, `POSTGRES_USER=${database.username}`, `POSTGRES_PASSWORD=${password}`]),
     ),
     volumes: [{ volumeName: inputs.volume, containerPath: "/var/lib/postgresql/data" }],
     networksAdvanced: [{ name: inputs.network, aliases: [names.db] }],
     healthcheck: {
-      tests: ["CMD", "pg_isready", "-h", "127.0.0.1", "-U", db.username, "-d", db.name],
+      tests: ["CMD", "pg_isready", "-h", "127.0.0.1", "-U", database.username, "-d", database.name],
       interval: "3s",
       timeout: "3s",
       retries: 10,
       startPeriod: "60s",
     },
-    ...limits(db.resources),
+    ...limits(database.resources),
     labels: labels(target.namePrefix, "database"),
     wait: true,
     waitTimeout: target.readyTimeoutSeconds,
@@ -121,18 +141,11 @@ export interface NodeSecrets {
   readonly realmJson: pulumi.Output<string>;
 }
 
-export function keycloakNodeArgs(
-  spec: ClusterSpec,
-  target: DockerTargetSpec,
-  index: number,
-  inputs: ContainerInputs & NodeSecrets,
-): docker.ContainerArgs {
+export function keycloakNodeArgs(spec: ClusterSpec, target: DockerTargetSpec, index: number, inputs: ContainerInputs & NodeSecrets): docker.ContainerArgs {
   const names = dockerNames(target.namePrefix);
   const nodeName = names.node(index);
-  const env = nodeEnvironment(spec, {
-    nodeName,
-    dbUrl: jdbcUrl(names.db, PostgresPort, spec.database.name),
-  });
+  // One Docker network: every node reaches the others on its container address; nothing to advertise.
+  const env = envList(nodeEnvironment(spec, { nodeName: NodeValue.literal(nodeName), dbUrl: databaseUrl(spec, names.db) }));
   const ports = nodeHostPorts(target, index);
   return {
     name: nodeName,
@@ -141,18 +154,13 @@ export function keycloakNodeArgs(
     command: startCommand(spec),
     restart: "unless-stopped",
     envs: pulumi.secret(
-      pulumi.all([inputs.dbPassword, inputs.adminPassword]).apply(([dbPassword, adminPassword]) => [
-        ...envList(env),
-        `${SecretEnv.dbPassword}=${dbPassword}`,
-        `${SecretEnv.adminPassword}=${adminPassword}`,
-      ]),
+      pulumi
+        .all([inputs.dbPassword, inputs.adminPassword])
+        .apply(([dbPassword, adminPassword]) => [...env, `${SecretEnv.dbPassword}=${dbPassword}`, `${SecretEnv.adminPassword}=${adminPassword}`]),
     ),
-    uploads: [{ file: `${RealmImportDir}/${spec.realm.name}-realm.json`, content: inputs.realmJson }],
+    uploads: [{ file: realmImportFile(spec.realm.name), content: inputs.realmJson }],
     networksAdvanced: [{ name: inputs.network, aliases: [nodeName, names.nodesAlias] }],
-    ports: [
-      published(target, KeycloakPorts.http, ports.http),
-      published(target, KeycloakPorts.management, ports.management),
-    ],
+    ports: [published(target, KeycloakPorts.http, ports.http), published(target, KeycloakPorts.management, ports.management)],
     healthcheck: {
       tests: readinessCheckCommand(),
       interval: "5s",
@@ -192,9 +200,16 @@ export function loadBalancerArgs(spec: ClusterSpec, target: DockerTargetSpec, in
   };
 }
 
-/** The address the host reaches published ports on (a wildcard bind is reached on loopback). */
-export function hostAddress(target: DockerTargetSpec): string {
-  return target.bindAddress === "0.0.0.0" ? "127.0.0.1" : target.bindAddress;
+/**
+ * The address published ports are reached on: the bind address, except a wildcard bind, which
+ * is reached on the engine's host (loopback for a local engine, the host of a tcp:// or ssh:// one).
+ */
+export function hostAddress(target: Pick<DockerTargetSpec, "bindAddress" | "host">): string {
+  if (target.bindAddress !== "0.0.0.0") {
+    return target.bindAddress;
+  }
+  const remote = target.host && /^(?:tcp|ssh|https?):\/\//.test(target.host) ? new URL(target.host).hostname : undefined;
+  return remote || "127.0.0.1";
 }
 
 /** Direct URLs of node `index` on the host. */
@@ -202,4 +217,9 @@ export function nodeUrls(target: DockerTargetSpec, index: number) {
   const ports = nodeHostPorts(target, index);
   const host = hostAddress(target);
   return { httpUrl: `http://${host}:${ports.http}`, managementUrl: `http://${host}:${ports.management}` };
+}
+
+/** The load balancer's URL on the host. */
+export function loadBalancerUrl(target: DockerTargetSpec): string {
+  return `http://${hostAddress(target)}:${target.loadBalancerPort}`;
 }

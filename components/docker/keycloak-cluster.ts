@@ -1,20 +1,12 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterSpec } from "../keycloak/model";
-import { deriveTestUsers, realmImport, TestUser } from "../keycloak/realm";
+import { ClusterSpec, DatabaseMode } from "../keycloak/model";
+import { TestUser } from "../keycloak/realm";
 import { issuerUrl } from "../keycloak/settings";
-import { createClusterSecrets } from "../shared/generated-secret";
-import { NodeEndpoint } from "../shared/outputs";
-import {
-  DockerTargetSpec,
-  dockerNames,
-  hostAddress,
-  keycloakNodeArgs,
-  labels,
-  loadBalancerArgs,
-  nodeUrls,
-  postgresArgs,
-} from "./containers";
+import { KeycloakClusterParts } from "../shared/cluster";
+import { clusterSecrets } from "../shared/cluster-secrets";
+import { DriverHandle } from "../shared/outputs";
+import { DockerTargetSpec, dockerNames, keycloakNodeArgs, labels, loadBalancerArgs, loadBalancerUrl, nodeUrls, postgresArgs } from "./containers";
 
 export interface DockerKeycloakClusterArgs {
   /** The validated cluster model. */
@@ -24,16 +16,15 @@ export interface DockerKeycloakClusterArgs {
 }
 
 /**
- * A Keycloak cluster on one Docker host: a private network, PostgreSQL with a named volume,
- * N Keycloak nodes clustered over jdbc-ping, and HAProxy in front. The docker provider comes
- * in through `opts.providers` (or the default provider).
+ * A Keycloak cluster on one Docker host: a private network, PostgreSQL with a named volume (or
+ * an external database), N Keycloak nodes clustered over jdbc-ping, and HAProxy in front. The
+ * docker provider comes in through `opts.providers` (or the default provider).
  */
-export class DockerKeycloakCluster extends pulumi.ComponentResource {
+export class DockerKeycloakCluster extends pulumi.ComponentResource implements KeycloakClusterParts {
+  public readonly clusterId: pulumi.Output<string>;
   public readonly issuerUrl: pulumi.Output<string>;
-  public readonly publicUrl: pulumi.Output<string>;
-  public readonly nodes: pulumi.Output<NodeEndpoint[]>;
   public readonly loadBalancerUrl: pulumi.Output<string>;
-  public readonly loadBalancerContainer: pulumi.Output<string>;
+  public readonly driver: pulumi.Output<DriverHandle>;
   public readonly clientSecret: pulumi.Output<string>;
   public readonly adminPassword: pulumi.Output<string>;
   public readonly testUsers: pulumi.Output<TestUser[]>;
@@ -43,80 +34,60 @@ export class DockerKeycloakCluster extends pulumi.ComponentResource {
     const { spec, docker: target } = args;
     const names = dockerNames(target.namePrefix);
     const child = { parent: this };
-    const secrets = createClusterSecrets(name, this);
+    const secrets = clusterSecrets(name, spec, this);
 
-    const network = new docker.Network(`${name}-net`, {
-      name: names.network,
-      driver: "bridge",
-      labels: labels(target.namePrefix, "network"),
-    }, child);
-    const volume = new docker.Volume(`${name}-pgdata`, {
-      name: names.dbVolume,
-      labels: labels(target.namePrefix, "database"),
-    }, child);
-    const image = (role: string, ref: string) =>
-      new docker.RemoteImage(`${name}-${role}-image`, { name: ref, keepLocally: true }, child).imageId;
+    const network = new docker.Network(`${name}-net`, { name: names.network, driver: "bridge", labels: labels(target.namePrefix, "network") }, child);
+    const image = (role: string, ref: string) => new docker.RemoteImage(`${name}-${role}-image`, { name: ref, keepLocally: true }, child).imageId;
 
-    const db = new docker.Container(`${name}-db`, postgresArgs(spec, target, {
-      image: image("db", spec.database.image),
-      network: network.name,
-      volume: volume.name,
-      password: secrets.dbPassword,
-    }), child);
+    const db = spec.database.mode === DatabaseMode.Managed ? this.database(name, spec.database, target, network, image("db", target.databaseImage), secrets.dbPassword) : undefined;
 
-    const testUsers = pulumi.secret(secrets.testUserSeed.apply((seed) => deriveTestUsers(seed, spec.realm.testUsers)));
-    const realmJson = pulumi.secret(
-      pulumi.all([secrets.clientSecret, testUsers]).apply(([clientSecret, users]) =>
-        JSON.stringify(realmImport(spec.realm, { clientSecret, users }), null, 2),
-      ),
-    );
-    const keycloakImage = image("keycloak", spec.keycloak.image);
     const nodeInputs = {
-      image: keycloakImage,
+      image: image("keycloak", spec.keycloak.image),
       network: network.name,
       dbPassword: secrets.dbPassword,
       adminPassword: secrets.adminPassword,
-      realmJson,
+      realmJson: secrets.realmJson,
     };
     // On an empty database, nodes started together can crash in the schema migration: the
     // first node starts alone and the others wait until it is healthy.
-    const first = new docker.Container(`${name}-kc-0`, keycloakNodeArgs(spec, target, 0, nodeInputs), {
+    const first = new docker.Container(`${name}-kc-0`, keycloakNodeArgs(spec, target, 0, nodeInputs), { ...child, dependsOn: db ? [db] : [] });
+    const others = Array.from(
+      { length: spec.keycloak.nodes - 1 },
+      (_, i) => new docker.Container(`${name}-kc-${i + 1}`, keycloakNodeArgs(spec, target, i + 1, nodeInputs), { ...child, dependsOn: [first] }),
+    );
+    const nodes = [first, ...others];
+
+    new docker.Container(`${name}-lb`, loadBalancerArgs(spec, target, { image: image("lb", target.loadBalancerImage), network: network.name }), {
       ...child,
-      dependsOn: [db],
+      dependsOn: [first],
     });
-    const others = Array.from({ length: spec.keycloak.nodes - 1 }, (_, i) =>
-      new docker.Container(`${name}-kc-${i + 1}`, keycloakNodeArgs(spec, target, i + 1, nodeInputs), {
-        ...child,
-        dependsOn: [first],
+
+    this.clusterId = pulumi.output(`docker/${target.namePrefix}`);
+    this.issuerUrl = pulumi.output(issuerUrl(spec.keycloak.publicUrl, spec.realm.name));
+    this.loadBalancerUrl = pulumi.output(loadBalancerUrl(target));
+    this.driver = pulumi.all(nodes.map((c) => c.name)).apply(
+      (containers): DriverHandle => ({
+        kind: "docker",
+        ...(target.host ? { host: target.host } : {}),
+        nodes: containers.map((container, index) => ({ id: `kc-${index}`, nodeName: names.node(index), container, ...nodeUrls(target, index) })),
       }),
     );
-    const nodeContainers = [first, ...others];
-
-    const lb = new docker.Container(`${name}-lb`, loadBalancerArgs(spec, target, {
-      image: image("lb", spec.loadBalancer.image),
-      network: network.name,
-    }), { ...child, dependsOn: [first] });
-
-    this.publicUrl = pulumi.output(spec.keycloak.publicUrl);
-    this.issuerUrl = pulumi.output(issuerUrl(spec.keycloak.publicUrl, spec.realm.name));
-    this.nodes = pulumi.all(nodeContainers.map((c) => c.name)).apply((containerNames) =>
-      containerNames.map((container, index) => ({
-        id: `kc-${index}`,
-        nodeName: names.node(index),
-        driver: { kind: "docker" as const, container },
-        ...nodeUrls(target, index),
-      })),
-    );
-    this.loadBalancerUrl = pulumi.output(`http://${hostAddress(target)}:${target.loadBalancerPort}`);
-    this.loadBalancerContainer = lb.name;
     this.clientSecret = secrets.clientSecret;
     this.adminPassword = secrets.adminPassword;
-    this.testUsers = testUsers;
+    this.testUsers = secrets.testUsers;
+    this.registerOutputs({ clusterId: this.clusterId, issuerUrl: this.issuerUrl, loadBalancerUrl: this.loadBalancerUrl, driver: this.driver });
+  }
 
-    this.registerOutputs({
-      issuerUrl: this.issuerUrl,
-      nodes: this.nodes,
-      loadBalancerUrl: this.loadBalancerUrl,
-    });
+  private database(
+    name: string,
+    database: Extract<ClusterSpec["database"], { mode: "managed" }>,
+    target: DockerTargetSpec,
+    network: docker.Network,
+    image: pulumi.Output<string>,
+    password: pulumi.Output<string>,
+  ): docker.Container {
+    const names = dockerNames(target.namePrefix);
+    const volume = new docker.Volume(`${name}-pgdata`, { name: names.dbVolume, labels: labels(target.namePrefix, "database") }, { parent: this });
+    return new docker.Container(`${name}-db`, postgresArgs(database, target, { image, network: network.name, volume: volume.name, password }), { parent: this });
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The target-independent cluster model. Every target (docker, kubernetes, openshift, aws)
- * consumes a validated {@link ClusterSpec}; only stacks/ turns stack configuration into one.
+ * consumes a validated {@link ClusterSpec} together with its own typed settings; only stacks/
+ * turns stack configuration into them.
  */
+import type { SecretText } from "../shared/secret";
 
 /** Where the cluster runs. */
 export const Target = {
@@ -47,12 +49,32 @@ export const Environment = {
 } as const;
 export type Environment = (typeof Environment)[keyof typeof Environment];
 
-/** CPU and memory for one container or pod. */
-export interface Resources {
+/** Who runs the database. */
+export const DatabaseMode = {
+  /** The stack runs PostgreSQL: a container (docker), a StatefulSet (kubernetes, openshift), RDS (aws). */
+  Managed: "managed",
+  /** The stack connects to a PostgreSQL it does not run (JDBC URL and a secret password). */
+  External: "external",
+} as const;
+export type DatabaseMode = (typeof DatabaseMode)[keyof typeof DatabaseMode];
+
+/** CPU and memory of one container or pod. */
+export interface ResourceAmount {
   /** CPU cores (fractions allowed). */
   readonly cpus: number;
-  /** Memory limit in MiB. */
+  /** Memory in MiB. */
   readonly memoryMb: number;
+}
+
+/**
+ * Requests and limits. A target uses what it has: Kubernetes both, Docker only limits; AWS sizes
+ * nodes by instance type instead.
+ */
+export interface ResourceSpec {
+  /** What the scheduler reserves (kubernetes, openshift). */
+  readonly requests?: ResourceAmount;
+  /** The most a node may use (docker, kubernetes, openshift). */
+  readonly limits?: ResourceAmount;
 }
 
 export interface KeycloakSpec {
@@ -70,30 +92,42 @@ export interface KeycloakSpec {
   readonly sessionMode: SessionMode;
   readonly cacheMode: CacheMode;
   readonly discovery: Discovery;
-  /** Public base URL, e.g. http://127.0.0.1:8080. Fixes the issuer on every node. */
+  /** Public base URL, e.g. https://sso.example.com. Fixes the issuer on every node. */
   readonly publicUrl: string;
   /** Bootstrap admin user name (its password is generated). */
   readonly adminUsername: string;
-  /** Limits for each node. */
-  readonly resources: Resources;
-  /** Log level passed to Keycloak (`log-level`). */
+  /** Requests and limits for each node, where the target has them. */
+  readonly resources: ResourceSpec;
+  /** Keycloak's `log-level`: a level, or comma-separated `category:level` pairs. */
   readonly logLevel: string;
 }
 
-export interface DatabaseSpec {
-  /** PostgreSQL image (docker and kubernetes targets). */
-  readonly image: string;
+/** PostgreSQL run by the stack. */
+export interface ManagedDatabaseSpec {
+  readonly mode: typeof DatabaseMode.Managed;
   /** Database name. */
   readonly name: string;
   /** Database user (its password is generated). */
   readonly username: string;
-  /** Limits for the database container. */
-  readonly resources: Resources;
+  /** Requests and limits of the database container or pod, where the target has them. */
+  readonly resources: ResourceSpec;
+  /** Size of its volume (kubernetes, openshift, aws). */
+  readonly storageGb: number;
 }
 
+/** PostgreSQL the stack does not run. */
+export interface ExternalDatabaseSpec {
+  readonly mode: typeof DatabaseMode.External;
+  /** JDBC URL every node connects to, e.g. jdbc:postgresql://db.internal:5432/keycloak. */
+  readonly jdbcUrl: string;
+  readonly username: string;
+  /** From a secret stack setting; stays secret all the way. */
+  readonly password: SecretText;
+}
+
+export type DatabaseSpec = ManagedDatabaseSpec | ExternalDatabaseSpec;
+
 export interface LoadBalancerSpec {
-  /** Load balancer image (HAProxy). */
-  readonly image: string;
   /** Cookie affinity (sticky sessions) on or off. Chaos must pass with it off. */
   readonly affinity: boolean;
 }
@@ -111,7 +145,6 @@ export interface RealmSpec {
 
 /** The validated, target-independent model of one cluster. */
 export interface ClusterSpec {
-  readonly target: Target;
   readonly environment: Environment;
   readonly keycloak: KeycloakSpec;
   readonly database: DatabaseSpec;

@@ -1,8 +1,10 @@
 /**
  * The one place that turns the cluster model into Keycloak's settings. Targets consume the
- * result; none of them spells a KC_* name itself.
+ * result; none of them spells a KC_* name itself. Per-node values (the node's name, the address
+ * it advertises) may come from the runtime: see {@link NodeValue}.
  */
-import { CacheMode, ClusterSpec, SessionMode } from "./model";
+import { CacheMode, ClusterSpec, DatabaseMode, SessionMode } from "./model";
+import { NodeValue } from "./node-value";
 
 /** Container ports every Keycloak node listens on. */
 export const KeycloakPorts = {
@@ -27,22 +29,35 @@ export const HealthPaths = {
 /** Where the realm import document goes inside the official image. */
 export const RealmImportDir = "/opt/keycloak/data/import";
 
+/** Keycloak's home inside the official image. */
+export const KeycloakHome = "/opt/keycloak";
+
+/** PostgreSQL's port. */
+export const PostgresPort = 5432;
+
 /** Keycloak option name → value, e.g. { "db": "postgres" }. */
 export type KeycloakOptions = Readonly<Record<string, string>>;
 
+/** Options whose value may differ per node and may only be known at run time. */
+export type NodeOptions = Readonly<Record<string, NodeValue>>;
+
 /** What a target knows about one node that the model cannot. */
 export interface NodeContext {
-  /** Stable node name: Infinispan's node name, which also ends every AUTH_SESSION_ID cookie. */
-  readonly nodeName: string;
-  /** JDBC URL of the database as the node reaches it. */
+  /** Infinispan's node name, which also ends every AUTH_SESSION_ID cookie of the node's sessions. */
+  readonly nodeName: NodeValue;
+  /** JDBC URL of the database as the node reaches it ({@link databaseUrl}). */
   readonly dbUrl: string;
   /**
-   * Address the other nodes use to reach this one. Needed when nodes sit on different hosts
-   * (a bridge address is unreachable from another host); leave unset on one Docker network.
+   * Address the other nodes use to reach this one. Needed when nodes sit on different hosts or
+   * in pods (a bridge address is unreachable from another host); unset on one Docker network.
    */
-  readonly externalAddress?: string;
-  /** Bind address for the cluster transport (defaults to Keycloak's SITE_LOCAL). */
-  readonly bindAddress?: string;
+  readonly advertisedAddress?: NodeValue;
+  /** Bind address of the cluster transport (defaults to Keycloak's SITE_LOCAL). */
+  readonly bindAddress?: NodeValue;
+  /** Infinispan topology: the machine, so the two owners of an entry avoid one machine. */
+  readonly machine?: NodeValue;
+  /** Infinispan topology: the rack (an availability zone on AWS), so owners land in different racks. */
+  readonly rack?: NodeValue;
 }
 
 /**
@@ -66,10 +81,10 @@ export function buildArgs(spec: ClusterSpec): string[] {
   return toArgs(buildOptions(spec));
 }
 
-/** Runtime options for one node (everything but secrets, which go through {@link SecretEnv}). */
-export function runtimeOptions(spec: ClusterSpec, node: NodeContext): KeycloakOptions {
+/** Runtime options every node shares (everything but secrets and per-node values). */
+export function runtimeOptions(spec: ClusterSpec, dbUrl: string): KeycloakOptions {
   const options: Record<string, string> = {
-    "db-url": node.dbUrl,
+    "db-url": dbUrl,
     "db-username": spec.database.username,
     hostname: spec.keycloak.publicUrl,
     "http-enabled": "true",
@@ -79,19 +94,34 @@ export function runtimeOptions(spec: ClusterSpec, node: NodeContext): KeycloakOp
     cache: spec.keycloak.cacheMode,
     "log-level": spec.keycloak.logLevel,
     "bootstrap-admin-username": spec.keycloak.adminUsername,
-    // Infinispan's node name: stable per node, so a session's route names the node.
-    "spi-cache-embedded--default--node-name": node.nodeName,
   };
   if (spec.keycloak.cacheMode === CacheMode.Ispn) {
     options["cache-stack"] = spec.keycloak.discovery;
     options["cache-embedded-network-bind-port"] = String(KeycloakPorts.jgroups);
-    if (node.bindAddress !== undefined) {
-      options["cache-embedded-network-bind-address"] = node.bindAddress;
+  }
+  return options;
+}
+
+/** Options of one node whose values the target supplies, possibly from the runtime. */
+export function nodeOptions(spec: ClusterSpec, node: NodeContext): NodeOptions {
+  // Infinispan's node name: stable per node, so a session's route names the node.
+  const options: Record<string, NodeValue> = { "spi-cache-embedded--default--node-name": node.nodeName };
+  if (spec.keycloak.cacheMode !== CacheMode.Ispn) {
+    return options;
+  }
+  const optional: [string, NodeValue | undefined][] = [
+    ["cache-embedded-network-bind-address", node.bindAddress],
+    ["cache-embedded-network-external-address", node.advertisedAddress],
+    ["spi-cache-embedded--default--machine-name", node.machine],
+    ["spi-cache-embedded--default--rack-name", node.rack],
+  ];
+  for (const [option, value] of optional) {
+    if (value !== undefined) {
+      options[option] = value;
     }
-    if (node.externalAddress !== undefined) {
-      options["cache-embedded-network-external-address"] = node.externalAddress;
-      options["cache-embedded-network-external-port"] = String(KeycloakPorts.jgroups);
-    }
+  }
+  if (node.advertisedAddress !== undefined) {
+    options["cache-embedded-network-external-port"] = NodeValue.literal(String(KeycloakPorts.jgroups));
   }
   return options;
 }
@@ -102,15 +132,23 @@ export const SecretEnv = {
   adminPassword: envName("bootstrap-admin-password"),
 } as const;
 
+/** One environment variable of a node; its value may come from the runtime. */
+export interface NodeEnvVar {
+  readonly name: string;
+  readonly value: NodeValue;
+}
+
 /**
- * The environment for one node. An optimized image already has the build options; a plain
- * `start` must be given them again (Keycloak then re-augments at start).
+ * The environment of one node, sorted by name (stable diffs). An optimized image already has
+ * the build options; a plain `start` must be given them again (Keycloak then re-augments).
  */
-export function nodeEnvironment(spec: ClusterSpec, node: NodeContext): Record<string, string> {
-  const options = spec.keycloak.optimizedImage
-    ? runtimeOptions(spec, node)
-    : { ...buildOptions(spec), ...runtimeOptions(spec, node) };
-  return toEnv(options);
+export function nodeEnvironment(spec: ClusterSpec, node: NodeContext): NodeEnvVar[] {
+  const shared = spec.keycloak.optimizedImage ? runtimeOptions(spec, node.dbUrl) : { ...buildOptions(spec), ...runtimeOptions(spec, node.dbUrl) };
+  const env: NodeEnvVar[] = [
+    ...Object.entries(shared).map(([option, value]) => ({ name: envName(option), value: NodeValue.literal(value) })),
+    ...Object.entries(nodeOptions(spec, node)).map(([option, value]) => ({ name: envName(option), value })),
+  ];
+  return env.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** The container command (arguments to the image's `kc.sh` entrypoint). */
@@ -123,24 +161,18 @@ export function startCommand(spec: ClusterSpec): string[] {
   return command;
 }
 
+/** The JDBC URL of the cluster's database: the external one, or the managed one at `host`. */
+export function databaseUrl(spec: ClusterSpec, managedHost: string): string {
+  return spec.database.mode === DatabaseMode.External ? spec.database.jdbcUrl : jdbcUrl(managedHost, PostgresPort, spec.database.name);
+}
+
 /** `db-url` → `KC_DB_URL`; `spi-a--b--c` → `KC_SPI_A__B__C`. */
 export function envName(option: string): string {
   return `KC_${option.replace(/--/g, "__").replace(/-/g, "_").toUpperCase()}`;
 }
 
-export function toEnv(options: KeycloakOptions): Record<string, string> {
-  return Object.fromEntries(Object.entries(options).map(([key, value]) => [envName(key), value]));
-}
-
 export function toArgs(options: KeycloakOptions): string[] {
   return Object.entries(options).map(([key, value]) => `--${key}=${value}`);
-}
-
-/** `KEY=value` strings, sorted for stable diffs. */
-export function envList(env: Readonly<Record<string, string>>): string[] {
-  return Object.entries(env)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([key, value]) => `${key}=${value}`);
 }
 
 /** PostgreSQL JDBC URL. */
@@ -153,17 +185,7 @@ export function issuerUrl(publicUrl: string, realm: string): string {
   return `${publicUrl.replace(/\/+$/, "")}/realms/${realm}`;
 }
 
-/**
- * A container health check without curl (the official image has none): GET /health/ready on
- * the management port through bash's /dev/tcp; healthy only on HTTP 200. (The body lists
- * single checks as "UP" even while the overall status is DOWN, so the body is not grepped.)
- */
-export function readinessCheckCommand(): string[] {
-  const request = `GET ${HealthPaths.ready} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n`;
-  return [
-    "CMD",
-    "bash",
-    "-c",
-    `exec 3<>/dev/tcp/127.0.0.1/${KeycloakPorts.management} && printf '${request}' >&3 && head -n 1 <&3 | grep -q ' 200 '`,
-  ];
+/** The realm import file's path inside a node. */
+export function realmImportFile(realm: string): string {
+  return `${RealmImportDir}/${realm}-realm.json`;
 }

@@ -44,22 +44,23 @@ export class GeneratedSecret extends pulumi.dynamic.Resource {
   }
 }
 
-/** The secrets every target needs. */
-export interface ClusterSecrets {
+/** The secrets every target generates. */
+export interface GeneratedSecrets {
   readonly adminPassword: pulumi.Output<string>;
-  readonly dbPassword: pulumi.Output<string>;
+  /** Absent when the database is external (its password comes from config). */
+  readonly dbPassword?: pulumi.Output<string>;
   readonly clientSecret: pulumi.Output<string>;
   /** Seed the test users' passwords are derived from. */
   readonly testUserSeed: pulumi.Output<string>;
 }
 
 /** Generates the cluster's secrets as children of `parent`. */
-export function createClusterSecrets(name: string, parent: pulumi.Resource): ClusterSecrets {
+export function createClusterSecrets(name: string, parent: pulumi.Resource, opts: { readonly database: boolean }): GeneratedSecrets {
   const secret = (role: string, length: number): pulumi.Output<string> =>
     pulumi.secret(new GeneratedSecret(`${name}-${role}`, { length }, { parent }).value);
   return {
     adminPassword: secret("admin-password", 24),
-    dbPassword: secret("db-password", 32),
+    dbPassword: opts.database ? secret("db-password", 32) : undefined,
     clientSecret: secret("client-secret", 40),
     testUserSeed: secret("test-user-seed", 32),
   };

@@ -1,18 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { ClusterSpec } from "../../../components/keycloak/model";
+import { NodeValue } from "../../../components/keycloak/node-value";
 import {
   buildArgs,
   buildOptions,
+  databaseUrl,
   envName,
   issuerUrl,
   nodeEnvironment,
+  nodeOptions,
   runtimeOptions,
   startCommand,
 } from "../../../components/keycloak/settings";
+import { SecretText } from "../../../components/shared/secret";
 import { KeycloakVersion } from "../../../components/keycloak/version";
 
 const spec: ClusterSpec = {
-  target: "docker",
   environment: "dev",
   keycloak: {
     version: "26.7.3",
@@ -24,14 +27,16 @@ const spec: ClusterSpec = {
     discovery: "jdbc-ping",
     publicUrl: "http://127.0.0.1:8080",
     adminUsername: "admin",
-    resources: { cpus: 2, memoryMb: 1536 },
+    resources: { limits: { cpus: 2, memoryMb: 1536 } },
     logLevel: "info",
   },
-  database: { image: "postgres:17", name: "keycloak", username: "keycloak", resources: { cpus: 1, memoryMb: 512 } },
-  loadBalancer: { image: "haproxy:3.2", affinity: false },
+  database: { mode: "managed", name: "keycloak", username: "keycloak", resources: { limits: { cpus: 1, memoryMb: 512 } }, storageGb: 10 },
+  loadBalancer: { affinity: false },
   realm: { name: "chaos", clientId: "chaos-cli", redirectUri: "http://127.0.0.1:8080/cb", testUsers: 3 },
 };
-const node = { nodeName: "kc-0", dbUrl: "jdbc:postgresql://db:5432/keycloak" };
+const dbUrl = "jdbc:postgresql://db:5432/keycloak";
+const node = { nodeName: NodeValue.literal("kc-0"), dbUrl };
+const envOf = (s: ClusterSpec, n = node) => Object.fromEntries(nodeEnvironment(s, n).map((e) => [e.name, e.value]));
 const withKeycloak = (kc: Partial<ClusterSpec["keycloak"]>): ClusterSpec => ({ ...spec, keycloak: { ...spec.keycloak, ...kc } });
 
 describe("option names", () => {
@@ -54,47 +59,69 @@ describe("build options vs runtime options", () => {
   });
 
   it("never puts a build option or a secret among the runtime options", () => {
-    const runtime = runtimeOptions(withKeycloak({ sessionMode: "volatile" }), node);
-    for (const key of Object.keys(buildOptions(withKeycloak({ sessionMode: "volatile" })))) {
+    const volatile = withKeycloak({ sessionMode: "volatile" });
+    const runtime = { ...runtimeOptions(volatile, dbUrl), ...nodeOptions(volatile, node) };
+    for (const key of Object.keys(buildOptions(volatile))) {
       expect(runtime).not.toHaveProperty(key);
     }
     expect(Object.keys(runtime).filter((k) => /password|secret/.test(k))).toEqual([]);
   });
 
   it("clusters over the configured stack with distributed caches", () => {
-    expect(runtimeOptions(spec, node)).toMatchObject({
+    expect(runtimeOptions(spec, dbUrl)).toMatchObject({
       cache: "ispn",
       "cache-stack": "jdbc-ping",
       "cache-embedded-network-bind-port": "7800",
-      "spi-cache-embedded--default--node-name": "kc-0",
       hostname: "http://127.0.0.1:8080",
       "proxy-headers": "xforwarded",
     });
+    expect(nodeOptions(spec, node)).toEqual({ "spi-cache-embedded--default--node-name": NodeValue.literal("kc-0") });
   });
 
-  it("advertises an external address only when a target gives one (nodes on different hosts)", () => {
-    expect(runtimeOptions(spec, node)).not.toHaveProperty("cache-embedded-network-external-address");
-    expect(runtimeOptions(spec, { ...node, externalAddress: "10.0.1.5", bindAddress: "10.0.1.5" })).toMatchObject({
-      "cache-embedded-network-external-address": "10.0.1.5",
-      "cache-embedded-network-external-port": "7800",
-      "cache-embedded-network-bind-address": "10.0.1.5",
+  it("advertises an address only when a target gives one; per-node values may come from the runtime", () => {
+    const pod = {
+      nodeName: NodeValue.pod("metadata.name"),
+      dbUrl,
+      advertisedAddress: NodeValue.pod("status.podIP"),
+      bindAddress: NodeValue.pod("status.podIP"),
+    };
+    expect(nodeOptions(spec, pod)).toEqual({
+      "spi-cache-embedded--default--node-name": { source: "pod", field: "metadata.name" },
+      "cache-embedded-network-bind-address": { source: "pod", field: "status.podIP" },
+      "cache-embedded-network-external-address": { source: "pod", field: "status.podIP" },
+      "cache-embedded-network-external-port": NodeValue.literal("7800"),
+    });
+    const ec2 = { ...pod, nodeName: NodeValue.instance("instance-id"), advertisedAddress: NodeValue.instance("local-ipv4"), bindAddress: undefined, machine: NodeValue.instance("instance-id"), rack: NodeValue.instance("placement/availability-zone") };
+    expect(nodeOptions(spec, ec2)).toMatchObject({
+      "spi-cache-embedded--default--machine-name": { source: "instance", field: "instance-id" },
+      "spi-cache-embedded--default--rack-name": { source: "instance", field: "placement/availability-zone" },
+      "cache-embedded-network-external-address": { source: "instance", field: "local-ipv4" },
     });
   });
 
   it("local cache mode sets no transport options", () => {
-    const runtime = runtimeOptions(withKeycloak({ cacheMode: "local" }), node);
-    expect(runtime.cache).toBe("local");
-    expect(Object.keys(runtime).filter((k) => k.startsWith("cache-"))).toEqual([]);
+    const local = withKeycloak({ cacheMode: "local" });
+    const options = { ...runtimeOptions(local, dbUrl), ...nodeOptions(local, { ...node, advertisedAddress: NodeValue.literal("10.0.0.1") }) };
+    expect(options.cache).toBe("local");
+    expect(Object.keys(options).filter((k) => k.startsWith("cache-"))).toEqual([]);
   });
 
-  it("plain start gets the build options too; an optimized image does not", () => {
-    expect(nodeEnvironment(spec, node)).toMatchObject({ KC_DB: "postgres", KC_HEALTH_ENABLED: "true" });
-    expect(nodeEnvironment(withKeycloak({ optimizedImage: true }), node)).not.toHaveProperty("KC_DB");
+  it("plain start gets the build options too; an optimized image does not; the environment is sorted", () => {
+    expect(envOf(spec)).toMatchObject({ KC_DB: NodeValue.literal("postgres"), KC_HEALTH_ENABLED: NodeValue.literal("true") });
+    expect(envOf(withKeycloak({ optimizedImage: true }))).not.toHaveProperty("KC_DB");
+    const names = nodeEnvironment(spec, node).map((e) => e.name);
+    expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b)));
   });
 
   it("starts optimized only on an image built for these options", () => {
     expect(startCommand(spec)).toEqual(["start", "--import-realm"]);
     expect(startCommand(withKeycloak({ optimizedImage: true }))).toEqual(["start", "--optimized", "--import-realm"]);
+  });
+
+  it("connects to the managed database's host, or to the external JDBC URL as given", () => {
+    expect(databaseUrl(spec, "kc-db")).toBe("jdbc:postgresql://kc-db:5432/keycloak");
+    const external: ClusterSpec = { ...spec, database: { mode: "external", jdbcUrl: "jdbc:postgresql://a:6432/b?ssl=true", username: "u", password: new SecretText("p") } };
+    expect(databaseUrl(external, "kc-db")).toBe("jdbc:postgresql://a:6432/b?ssl=true");
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { haproxyConfig } from "../../components/shared/haproxy";
+import { haproxyConfig } from "../../../components/docker/haproxy";
 
 const base = {
   listenPort: 8080,

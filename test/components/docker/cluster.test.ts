@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { RecordedResource } from "../mocks";
-import { resolve } from "../mocks";
-import { ProgramRun, runProgram } from "../program";
+import { OutputNames, SecretOutputs } from "../../../components/shared/outputs";
+import { RecordedResource, resolve } from "../../mocks";
+import { failProgram, ProgramRun, runProgram } from "../../program";
 
 const Container = "docker:index/container:Container";
 const devConfig = {
@@ -30,9 +30,14 @@ describe("the dev stack under mocks", () => {
     expect(run.recorder.ofType("docker:index/volume:Volume").map((n) => n.inputs.name)).toEqual(["kc-dev-pgdata"]);
   });
 
-  it("passes the docker provider explicitly", () => {
-    const provider = run.recorder.ofType("pulumi:providers:docker");
-    expect(provider).toHaveLength(1);
+  it("hands every docker resource the stack's explicit provider, through opts", () => {
+    const [provider] = run.recorder.ofType("pulumi:providers:docker");
+    expect(provider.name).toBe("docker");
+    const dockerResources = run.recorder.resources.filter((r) => r.type.startsWith("docker:"));
+    expect(dockerResources.length).toBeGreaterThan(5);
+    for (const resource of dockerResources) {
+      expect(resource.provider?.startsWith(`${provider.urn}::`), `${resource.name} uses ${resource.provider ?? "the default provider"}`).toBe(true);
+    }
   });
 
   it("gives PostgreSQL a named volume, a health check and no published port", () => {
@@ -131,25 +136,29 @@ describe("the dev stack under mocks", () => {
     }
   });
 
-  it("exports the documented outputs with secrets kept secret", async () => {
+  it("exports exactly the documented outputs, exactly the secret ones secret", async () => {
     const out = run.outputs;
+    expect(Object.keys(out).sort()).toEqual([...OutputNames].sort());
+    for (const key of OutputNames) {
+      expect((await resolve(out[key] as never)).secret, key).toBe((SecretOutputs as readonly string[]).includes(key));
+    }
     expect((await resolve(out.issuerUrl as never)).value).toBe("http://127.0.0.1:8080/realms/chaos");
     expect((await resolve(out.clusterSize as never)).value).toBe(3);
-    for (const key of ["clientSecret", "testUsers", "adminPassword"]) {
-      expect((await resolve(out[key] as never)).secret, key).toBe(true);
-    }
+    expect((await resolve(out.clusterId as never)).value).toBe("docker/kc-dev");
     const users = (await resolve(out.testUsers as never)).value as { username: string; password: string }[];
     expect(users).toHaveLength(10);
     expect(users[0].username).toBe("user-1");
-    const nodes = (await resolve(out.nodes as never)).value;
-    expect(nodes).toEqual([0, 1, 2].map((i) => ({
-      id: `kc-${i}`,
-      nodeName: `kc-dev-kc-${i}`,
-      driver: { kind: "docker", container: `kc-dev-kc-${i}` },
-      httpUrl: `http://127.0.0.1:${18080 + i}`,
-      managementUrl: `http://127.0.0.1:${19000 + i}`,
-    })));
-    expect((await resolve(out.loadBalancer as never)).value).toEqual({ url: "http://127.0.0.1:8080", driver: { kind: "docker", container: "kc-dev-lb" } });
+    expect((await resolve(out.driver as never)).value).toEqual({
+      kind: "docker",
+      nodes: [0, 1, 2].map((i) => ({
+        id: `kc-${i}`,
+        nodeName: `kc-dev-kc-${i}`,
+        container: `kc-dev-kc-${i}`,
+        httpUrl: `http://127.0.0.1:${18080 + i}`,
+        managementUrl: `http://127.0.0.1:${19000 + i}`,
+      })),
+    });
+    expect((await resolve(out.loadBalancerUrl as never)).value).toBe("http://127.0.0.1:8080");
   });
 });
 
@@ -185,24 +194,44 @@ describe("node count, session mode and affinity come from config", () => {
   });
 });
 
-describe("invalid configuration", () => {
-  it("reports every problem at once and registers nothing", async () => {
-    await expect(runProgram({ keycloak: { nodes: 0, cacheMode: "local" }, realm: { name: "master" } }, "bad")).rejects.toThrow(
-      "invalid stack configuration (2 problems):\n" +
-        "  - keycloak-cluster:keycloak.nodes: must be a whole number from 1 to 32\n" +
-        '  - keycloak-cluster:realm.name: must not be "master": the chaos realm is imported and owned by the stack',
-    );
+describe("the engine and the database come from config", () => {
+  it("deploys to docker:host and records that engine for the chaos driver", async () => {
+    const run = await runProgram(devConfig, "remote", { providerConfig: { "docker:host": "tcp://127.0.0.1:2375" } });
+    expect(run.recorder.ofType("pulumi:providers:docker")[0].inputs).toMatchObject({ host: "tcp://127.0.0.1:2375" });
+    const driver = (await resolve(run.outputs.driver as never)).value as { host?: string };
+    expect(driver.host).toBe("tcp://127.0.0.1:2375");
   });
 
-  it("rule problems also register nothing", async () => {
-    let recorded = -1;
-    try {
-      const run = runProgram({ keycloak: { cacheMode: "local" } }, "bad2");
-      await run;
-    } catch (error) {
-      expect(String(error)).toContain('keycloak-cluster:keycloak.cacheMode: "local" gives every node its own caches');
-      recorded = 0;
-    }
-    expect(recorded).toBe(0);
+  it("an external database: no database container or volume; its JDBC URL and its secret password reach every node", async () => {
+    const run = await runProgram(
+      { ...devConfig, database: { mode: "external", jdbcUrl: "jdbc:postgresql://db.internal:5432/kc", username: "kc", password: "from-config" } },
+      "ext",
+      { secretKeys: ["database"] },
+    );
+    expect(run.recorder.ofType(Container).map((c) => String(c.inputs.name))).not.toContain("kc-ext-db");
+    expect(run.recorder.ofType("docker:index/volume:Volume")).toEqual([]);
+    const node = run.recorder.named("keycloak-kc-0");
+    expect(envOf(node)).toMatchObject({ KC_DB_URL: "jdbc:postgresql://db.internal:5432/kc", KC_DB_USERNAME: "kc", KC_DB_PASSWORD: "from-config" });
+    expect(node.secretInputs).toContain("envs");
+    expect(run.recorder.resources.filter((r) => r.name.endsWith("-db-password"))).toEqual([]);
+  });
+});
+
+describe("invalid configuration", () => {
+  it("reports every problem at once, schema and rules together, and registers nothing", async () => {
+    const { error, recorder } = await failProgram({ keycloak: { nodes: 0, cacheMode: "local" }, realm: { name: "master" } }, "bad");
+    expect(String(error)).toContain(
+      "invalid stack configuration (3 problems):\n" +
+        "  - keycloak-cluster:keycloak.nodes: must be a whole number from 1 to 32\n" +
+        '  - keycloak-cluster:realm.name: must not be "master": the chaos realm is imported and owned by the stack\n' +
+        '  - keycloak-cluster:keycloak.cacheMode: "local" gives every node its own caches',
+    );
+    expect(recorder.resources).toEqual([]);
+  });
+
+  it("rule problems alone also register nothing", async () => {
+    const { error, recorder } = await failProgram({ keycloak: { cacheMode: "local" } }, "bad2");
+    expect(String(error)).toContain('keycloak-cluster:keycloak.cacheMode: "local" gives every node its own caches');
+    expect(recorder.resources).toEqual([]);
   });
 });

@@ -1,0 +1,18 @@
+/** What every target's cluster component exposes, so one builder turns any of them into the stack outputs. */
+import * as pulumi from "@pulumi/pulumi";
+import { TestUser } from "../keycloak/realm";
+import { DriverHandle } from "./outputs";
+
+export interface KeycloakClusterParts {
+  /** Stable identity of the cluster, e.g. docker/kc-dev. */
+  readonly clusterId: pulumi.Output<string>;
+  /** OpenID Connect issuer (fixed by the public URL). */
+  readonly issuerUrl: pulumi.Output<string>;
+  /** Where clients reach the load balancer from where the stack runs. */
+  readonly loadBalancerUrl: pulumi.Output<string>;
+  /** How the chaos command reaches the cluster's runtime. */
+  readonly driver: pulumi.Output<DriverHandle>;
+  readonly clientSecret: pulumi.Output<string>;
+  readonly adminPassword: pulumi.Output<string>;
+  readonly testUsers: pulumi.Output<TestUser[]>;
+}
