@@ -1,20 +1,25 @@
 /**
  * `npm run chaos`: one place turns errors into exit codes. Everything is validated (options,
- * outputs, blast radius, production guard) before any node is touched.
+ * outputs, the fault against the driver, blast radius, production guard, the cluster's lock)
+ * before any node is touched.
  */
 import path from "node:path";
-import { ClusterOutputs, NodeEndpoint } from "../components/shared/outputs";
+import { ClusterOutputs } from "../components/shared/outputs";
 import { parseClusterOutputs, plainOutputs, readOutputsFile } from "./cluster-outputs";
-import { DockerDriver } from "./drivers/docker";
-import { NodeDriver } from "./drivers/driver";
-import { ExitCode } from "./events";
+import { LiveNode, NodeDriver } from "./drivers/driver";
+import { createDriver } from "./drivers/index";
+import { ExitCode, FaultKind } from "./events";
+import { acquireLock, Lock, LockedError, lockPath } from "./lock";
 import { CliOptions, parseOptions, Usage, UsageError } from "./options";
 import { blastRadiusProblems, CacheOwners } from "./plan";
 import { describeError } from "./pool";
+import { NodeHealth, nodeHealth } from "./probes/cluster";
 import { KeycloakProbes } from "./probes/keycloak";
+import { ClusterProbes } from "./probes/probes";
 import { createReporters } from "./report/index";
-import { RestoreFile, restoreAll } from "./restore";
+import { recordPath, RestoreFile, RestoreRecordError } from "./restore";
 import { runChaos } from "./runner";
+import { awaitSteadyState } from "./steady-state";
 
 export interface Output {
   write(text: string): void;
@@ -26,20 +31,21 @@ export interface CliDeps {
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
   readonly loadStack: (stack: string) => Promise<ClusterOutputs>;
-  readonly driverFor: (node: NodeEndpoint) => NodeDriver;
+  readonly createDriver: (handle: ClusterOutputs["driver"]) => NodeDriver;
+  /** The probes of a run (default: OpenID Connect against Keycloak). */
+  readonly createProbes?: (outputs: ClusterOutputs) => ClusterProbes;
+  /** A node's readiness and cluster size (default: its management port). */
+  readonly health?: (node: LiveNode) => Promise<NodeHealth>;
   readonly signal?: AbortSignal;
+  /** Registers a last-moment handler (process exit); returns its removal. */
+  readonly onExit?: (handler: () => void) => () => void;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** How long `--restore` waits for the steady state. */
+  readonly restoreWaitMs?: number;
 }
 
-/** Drivers by handle kind; the kubernetes and aws drivers come with their targets. */
-export function defaultDriverFor(): (node: NodeEndpoint) => NodeDriver {
-  const docker = new DockerDriver();
-  return (node) => {
-    if (node.driver.kind === "docker") {
-      return docker;
-    }
-    throw new UsageError([`node ${node.id}: no ${node.driver.kind} driver yet (only docker is built)`]);
-  };
-}
+/** Where restore records and locks live, in the working directory. */
+export const StateDir = ".chaos";
 
 /** Reads a stack's outputs through the Automation API (the pulumi CLI must be on PATH). */
 export async function loadStackOutputs(stack: string, workDir: string): Promise<ClusterOutputs> {
@@ -61,28 +67,34 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
     return ExitCode.passed;
   }
   const source = options.outputsFile ? `file ${options.outputsFile}` : `stack ${options.stack}`;
-  const restoreFile = new RestoreFile(
-    path.resolve(deps.cwd, options.restoreFile ?? `.chaos/restore-${options.outputsFile ? path.basename(options.outputsFile, ".json") : options.stack}.json`),
-  );
-
-  if (options.restore) {
-    const { restored, failed } = await restoreAll(restoreFile, deps.driverFor);
-    deps.stdout.write(restored.length || failed.length ? `restored: ${restored.join(", ") || "none"}\n` : `nothing to restore (${restoreFile.file})\n`);
-    for (const f of failed) {
-      deps.stderr.write(`could not restore ${f}\n`);
-    }
-    return failed.length ? ExitCode.error : ExitCode.passed;
-  }
-
   let outputs: ClusterOutputs;
   try {
     outputs = options.outputsFile ? await readOutputsFile(path.resolve(deps.cwd, options.outputsFile)) : await deps.loadStack(options.stack);
   } catch (error) {
-    deps.stderr.write(`cannot read the cluster from ${source}: ${describeError(error)}\n`);
+    const hint = options.restore ? "; or name the record with --restore-file" : "";
+    deps.stderr.write(`cannot read the cluster from ${source}: ${describeError(error)}${hint}\n`);
     return ExitCode.aborted;
   }
+  const state = path.resolve(deps.cwd, StateDir);
+  const restoreFile = new RestoreFile(options.restoreFile ? path.resolve(deps.cwd, options.restoreFile) : recordPath(state, outputs.clusterId));
+  let lock: Lock;
+  try {
+    lock = await acquireLock(lockPath(state, outputs.clusterId), `${options.restore ? "chaos --restore" : "chaos run"} on ${source}`);
+  } catch (error) {
+    deps.stderr.write(`${describeError(error)}\n`);
+    return error instanceof LockedError ? ExitCode.aborted : ExitCode.error;
+  }
+  try {
+    return options.restore ? await restore(restoreFile, deps) : await run(options, outputs, source, restoreFile, deps);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Everything that can refuse the run, all at once. */
+function refusals(options: CliOptions, outputs: ClusterOutputs, source: string, driver: NodeDriver | undefined): string[] {
   const problems = blastRadiusProblems({
-    nodes: outputs.nodes.length,
+    nodes: outputs.clusterSize,
     nodesPerFault: options.nodesPerFault,
     volatileSessions: outputs.sessionMode === "volatile",
     owners: CacheOwners,
@@ -91,12 +103,22 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
   if (outputs.environment === "production" && !options.yes) {
     problems.push(`${source} is a production stack: add --yes to break its nodes`);
   }
-  try {
-    outputs.nodes.forEach((n) => deps.driverFor(n));
-  } catch (error) {
-    problems.push(...(error instanceof UsageError ? error.problems : [describeError(error)]));
+  if (driver && options.fault !== undefined && !(driver.faults as readonly FaultKind[]).includes(options.fault)) {
+    problems.push(`--fault ${options.fault} is not a fault the ${driver.kind} driver can inject; use one of: ${driver.faults.join(", ")}`);
   }
-  if (problems.length) {
+  return problems;
+}
+
+async function run(options: CliOptions, outputs: ClusterOutputs, source: string, restoreFile: RestoreFile, deps: CliDeps): Promise<number> {
+  let driver: NodeDriver | undefined;
+  const problems: string[] = [];
+  try {
+    driver = deps.createDriver(outputs.driver);
+  } catch (error) {
+    problems.push(`${source}: ${describeError(error)}`);
+  }
+  problems.push(...refusals(options, outputs, source, driver));
+  if (problems.length || !driver) {
     deps.stderr.write(`${new UsageError(problems).message}\n`);
     return ExitCode.aborted;
   }
@@ -107,20 +129,26 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
     isTTY: deps.stdout.isTTY ?? false,
     noColor: deps.env.NO_COLOR !== undefined,
   });
+  // A process that dies without finishing still leaves the journal of what it saw.
+  const unhook = deps.onExit?.(() => reporters.flushSync()) ?? (() => undefined);
   let exitCode: number = ExitCode.error;
   try {
-    const result = await runChaos(options, {
-      outputs,
-      source,
-      probes: new KeycloakProbes(outputs),
-      driverFor: deps.driverFor,
-      sink: reporters.sink,
-      restoreFile,
-      sleep: (ms) => new Promise((ok) => setTimeout(ok, ms)),
-      signal: deps.signal,
-    });
+    const result = await runChaos(
+      { ...options, fault: options.fault ?? driver.faults[0] },
+      {
+        outputs,
+        source,
+        probes: (deps.createProbes ?? ((o) => new KeycloakProbes(o)))(outputs),
+        driver,
+        sink: reporters.sink,
+        restoreFile,
+        sleep: deps.sleep ?? ((ms) => new Promise((ok) => setTimeout(ok, ms))),
+        signal: deps.signal,
+      },
+    );
     exitCode = result.exitCode;
   } finally {
+    unhook();
     const { files } = await reporters.finish();
     if (!options.json) {
       deps.stdout.write(`reports: ${files.join(", ")}\n`);
@@ -129,23 +157,72 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
   return exitCode;
 }
 
+/** `--restore`: undoes what the record names, then waits until every node is ready with the full cluster size. */
+async function restore(file: RestoreFile, deps: CliDeps): Promise<number> {
+  let record;
+  try {
+    record = await file.read();
+  } catch (error) {
+    deps.stderr.write(`${describeError(error)}\n`);
+    return error instanceof RestoreRecordError ? ExitCode.aborted : ExitCode.error;
+  }
+  if (!record) {
+    deps.stdout.write(`nothing to restore (${file.file})\n`);
+    return ExitCode.passed;
+  }
+  const driver = deps.createDriver(record.driver);
+  const restored: string[] = [];
+  const failed: string[] = [];
+  for (const target of record.faults) {
+    try {
+      await driver.restore(target);
+      restored.push(target.node);
+    } catch (error) {
+      failed.push(`${target.node}: ${describeError(error)}`);
+    }
+  }
+  deps.stdout.write(`restored: ${restored.join(", ") || "none"}\n`);
+  if (failed.length) {
+    deps.stderr.write(`could not restore ${failed.join("; ")}; the record ${file.file} stays\n`);
+    return ExitCode.failed;
+  }
+  await file.clear();
+  const started = performance.now();
+  const health = { useNodes: () => undefined, health: deps.health ?? ((node: LiveNode) => nodeHealth(node.managementUrl)) };
+  const steady = await awaitSteadyState(driver, health, { clusterSize: record.clusterSize }, deps.restoreWaitMs ?? 300_000, deps.sleep ?? ((ms) => new Promise((ok) => setTimeout(ok, ms))));
+  const took = `${((performance.now() - started) / 1000).toFixed(1)}s`;
+  if (!steady.ok) {
+    deps.stderr.write(`the nodes were restored, but the steady state is not back after ${took}: ${steady.message}\n`);
+    return ExitCode.failed;
+  }
+  deps.stdout.write(`steady state back after ${took}: ${steady.nodes.map((n) => `${n.id} ready, cluster size ${n.clusterSize ?? "?"}`).join("; ")}\n`);
+  return ExitCode.passed;
+}
+
 if (require.main === module) {
   const controller = new AbortController();
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
-      process.stderr.write(`\n${signal}: stopping after the current step and restoring every stopped node…\n`);
+      if (controller.signal.aborted) {
+        process.stderr.write(`\n${signal} again: exiting now; nodes still broken are named in the restore record (npm run chaos -- --restore)\n`);
+        process.exit(130);
+      }
+      process.stderr.write(`\n${signal}: stopping after the current step and restoring every broken node… (again to exit at once)\n`);
       controller.abort();
     });
   }
-  const cwd = process.cwd();
   main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
-    cwd,
+    cwd: process.cwd(),
     loadStack: (stack) => loadStackOutputs(stack, path.resolve(__dirname, "..")),
-    driverFor: defaultDriverFor(),
+    createDriver,
     signal: controller.signal,
+    onExit: (handler) => {
+      process.on("exit", handler);
+      return () => process.off("exit", handler);
+    },
   }).then(
     (code) => process.exit(code),
     (error: unknown) => {

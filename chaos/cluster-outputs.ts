@@ -1,40 +1,29 @@
 /**
- * Reads the documented stack output shape (components/shared/outputs.ts): from a stack
- * through the Automation API, or from a JSON file of `pulumi stack output --json --show-secrets`.
+ * Reads the documented stack output shape (components/shared/outputs.ts, the same schema the
+ * stack builds its outputs from): from a stack through the Automation API, or from a JSON file of
+ * `pulumi stack output --json --show-secrets`.
  */
 import { readFile } from "node:fs/promises";
-import { z } from "zod";
-import { ClusterOutputs } from "../components/shared/outputs";
+import { ClusterOutputs, ClusterOutputsSchema, OutputsSchemaVersion, SecretOutputs } from "../components/shared/outputs";
 
-const driver = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("docker"), container: z.string() }),
-  z.object({ kind: z.literal("kubernetes"), namespace: z.string(), pod: z.string() }),
-  z.object({ kind: z.literal("aws"), region: z.string(), instanceId: z.string(), autoScalingGroup: z.string().optional() }),
-]);
+/** What `pulumi stack output --json` prints for a secret without `--show-secrets`. */
+const Masked = "[secret]";
 
-const outputsSchema = z.object({
-  schemaVersion: z.literal(1),
-  target: z.enum(["docker", "kubernetes", "openshift", "aws"]),
-  environment: z.enum(["dev", "production"]),
-  sessionMode: z.enum(["persistent", "volatile"]),
-  cacheMode: z.enum(["ispn", "local"]),
-  clusterSize: z.number().int().positive(),
-  publicUrl: z.string().url(),
-  issuerUrl: z.string().url(),
-  realm: z.string(),
-  clientId: z.string(),
-  clientSecret: z.string().min(1),
-  redirectUri: z.string().url(),
-  testUsers: z.array(z.object({ username: z.string(), password: z.string() })).min(1),
-  adminUsername: z.string(),
-  adminPassword: z.string(),
-  nodes: z.array(z.object({ id: z.string(), nodeName: z.string(), driver, httpUrl: z.string().url(), managementUrl: z.string().url() })).min(1),
-  loadBalancer: z.object({ url: z.string().url(), driver: driver.optional() }),
-});
-
-/** Validates the shape; the error names every bad key. */
+/** Validates the shape; the error names every bad key and how to get a good file. */
 export function parseClusterOutputs(raw: unknown, source: string): ClusterOutputs {
-  const parsed = outputsSchema.safeParse(raw);
+  const record = raw !== null && typeof raw === "object" && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
+  const masked = SecretOutputs.filter((key) => record?.[key] === Masked);
+  if (masked.length) {
+    throw new Error(
+      `${source} was written without --show-secrets (${masked.join(", ")} read "${Masked}"); write it again with: pulumi stack output --json --show-secrets > FILE`,
+    );
+  }
+  if (record && typeof record.schemaVersion === "number" && record.schemaVersion !== OutputsSchemaVersion) {
+    throw new Error(
+      `${source} has outputs of schema version ${record.schemaVersion}; this chaos command reads version ${OutputsSchemaVersion}: run pulumi up on the stack to refresh its outputs`,
+    );
+  }
+  const parsed = ClusterOutputsSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  - ${i.path.join(".") || "(root)"}: ${i.message}`);
     throw new Error(`${source} does not have the keycloak-cluster output shape:\n${problems.join("\n")}`);
@@ -48,5 +37,11 @@ export function plainOutputs(outputs: Record<string, { value: unknown }>): Recor
 }
 
 export async function readOutputsFile(path: string): Promise<ClusterOutputs> {
-  return parseClusterOutputs(JSON.parse(await readFile(path, "utf8")), path);
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(path, "utf8"));
+  } catch (error) {
+    throw new Error(`${path} is not a JSON file of stack outputs (${error instanceof Error ? error.message : String(error)}); write one with: pulumi stack output --json --show-secrets > FILE`);
+  }
+  return parseClusterOutputs(json, path);
 }

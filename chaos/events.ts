@@ -3,14 +3,20 @@
  * (console, JSON journal, JUnit, HTML) consume them. Times are ISO-8601 strings.
  */
 
-/** How a node is broken, and what undoes it. */
+/** How a node is broken. Each driver says which it supports (docker, kubernetes, aws). */
 export const FaultKind = {
-  /** Graceful stop (SIGTERM, then the stop timeout); undone by start. */
+  /** Docker: graceful stop (SIGTERM, then the stop timeout); undone by start. AWS: stop the instance; undone by start. */
   Stop: "stop",
-  /** SIGKILL; undone by start. */
+  /** Docker: SIGKILL; undone by start. */
   Kill: "kill",
-  /** Freeze every process (cgroup freezer); undone by unpause. */
+  /** Docker: freeze every process (cgroup freezer); undone by unpause. */
   Pause: "pause",
+  /** Kubernetes: delete the pod with its grace period; the StatefulSet replaces it. */
+  Delete: "delete",
+  /** Kubernetes: delete the pod at once (grace period 0); the StatefulSet replaces it. */
+  ForceDelete: "force-delete",
+  /** AWS: terminate the instance in its group; the group replaces it. */
+  Terminate: "terminate",
 } as const;
 export type FaultKind = (typeof FaultKind)[keyof typeof FaultKind];
 
@@ -41,6 +47,8 @@ export const ExitCode = { passed: 0, failed: 1, aborted: 2, error: 3 } as const 
 
 export interface RunConfig {
   readonly source: string;
+  /** The cluster's stable identity (restore records and locks are keyed by it). */
+  readonly clusterId: string;
   readonly target: string;
   readonly sessionMode: string;
   readonly cacheMode: string;
@@ -97,7 +105,7 @@ export type ChaosEvent =
       readonly round: number;
       readonly node: string;
       readonly kind: FaultKind;
-      /** inject: the driver was told; verified: the fault really happened; restore/restored likewise. */
+      /** inject: the driver was told (ok: false when it refused); verified: the fault really happened; restore/restored likewise. */
       readonly action: "inject" | "verified" | "restore" | "restored";
       readonly ok: boolean;
       readonly message?: string;

@@ -4,7 +4,9 @@ import { FaultKind } from "./events";
 import { newSeed } from "./plan";
 import { RunOptions } from "./runner";
 
-export interface CliOptions extends RunOptions {
+export interface CliOptions extends Omit<RunOptions, "fault"> {
+  /** Absent: the driver's default fault. */
+  readonly fault?: FaultKind;
   readonly stack: string;
   readonly outputsFile?: string;
   readonly reportDir: string;
@@ -27,10 +29,14 @@ Where the cluster comes from:
 
 What to break:
   --rounds N              rounds of fault + checks + restore (default: 3)
-  --fault KIND            stop (graceful) | kill (SIGKILL) | pause (freeze); default: kill
+  --fault KIND            what breaks a node; each target's driver supports its own:
+                            docker: kill (SIGKILL, the default) | stop (graceful) | pause (freeze)
+                            kubernetes: delete (with its grace period, the default) | force-delete
+                            aws: stop (the default) | terminate
   --nodes-per-fault N     nodes broken together each round (default: 1; at most nodes - 1)
-  --allow-loss            allow breaking as many nodes at once as a volatile session has cache
-                          owners (2): sessions can then be lost, and the report says so
+  --allow-loss            allow breaking as many nodes at once as a cache entry has owners (2):
+                          logins in progress and unredeemed codes can then be lost (volatile
+                          sessions too), and the report says so
   --seed N                seed for victims and timing (default: random; printed in every report)
 
 What must hold:
@@ -41,8 +47,9 @@ What must hold:
 Running:
   --dry-run               check the steady state and print the plan; touch nothing
   --yes                   required for stacks whose environment is production
-  --restore               restore the nodes a killed run left broken (reads the restore record)
-  --restore-file FILE     where the restore record lives (default: .chaos/restore-<stack>.json)
+  --restore               restore the nodes a killed run left broken (reads the restore record),
+                          then wait until every node is ready with the full cluster size
+  --restore-file FILE     where the restore record lives (default: .chaos/restore-<cluster>.json)
   --report-dir DIR        where reports go (default: reports/chaos-<time>)
   --json                  NDJSON events on stdout instead of text
   -h, --help              this text
@@ -89,8 +96,8 @@ export function parseOptions(argv: readonly string[], now: Date = new Date()): C
   }
   const problems: string[] = [];
   const faults = Object.values(FaultKind) as string[];
-  const fault = values.fault ?? "kill";
-  if (!faults.includes(fault)) {
+  const fault = values.fault;
+  if (fault !== undefined && !faults.includes(fault)) {
     problems.push(`--fault must be one of ${faults.join(", ")}, got "${fault}"`);
   }
   if (values.stack !== undefined && values.outputs !== undefined) {
@@ -101,7 +108,7 @@ export function parseOptions(argv: readonly string[], now: Date = new Date()): C
     outputsFile: values.outputs,
     rounds: wholeNumber(problems, "--rounds", values.rounds, 3, 1, 100),
     seed: wholeNumber(problems, "--seed", values.seed, newSeed(), 0, 0x7fffffff),
-    fault: fault as FaultKind,
+    fault: fault as FaultKind | undefined,
     nodesPerFault: wholeNumber(problems, "--nodes-per-fault", values["nodes-per-fault"], 1, 1, 64),
     sessions: wholeNumber(problems, "--sessions", values.sessions, 30, 1, 10000),
     inFlightPerNode: wholeNumber(problems, "--in-flight", values["in-flight"], 2, 0, 100),

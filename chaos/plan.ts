@@ -54,9 +54,17 @@ export function planRounds(seed: number, nodeIds: readonly string[], rounds: num
 /** Owners of each distributed cache entry in Keycloak's default cache configuration. */
 export const CacheOwners = 2;
 
-/** True when a round may stop every owner of some volatile session at once. */
-export function lossPossible(volatileSessions: boolean, nodesPerFault: number, owners = CacheOwners): boolean {
-  return volatileSessions && nodesPerFault >= owners;
+/**
+ * What a round may lose when it breaks as many nodes at once as a cache entry has owners. Logins
+ * in progress (authenticationSessions) and unredeemed codes (actionTokens) live only in the
+ * distributed caches whatever the session mode; volatile sessions do too.
+ */
+export function possibleLoss(volatileSessions: boolean, nodesPerFault: number, owners = CacheOwners): string | undefined {
+  if (nodesPerFault < owners) {
+    return undefined;
+  }
+  const what = volatileSessions ? "sessions, logins in progress and unredeemed authorization codes" : "logins in progress and unredeemed authorization codes (sessions are also in the database)";
+  return `${nodesPerFault} nodes break at once and each distributed cache entry has ${owners} owners: ${what} can be lost`;
 }
 
 export interface BlastRadius {
@@ -70,15 +78,15 @@ export interface BlastRadius {
 
 /** Problems with the blast radius; empty when the run may go ahead. */
 export function blastRadiusProblems(b: BlastRadius): string[] {
-  const problems: string[] = [];
   if (b.nodesPerFault < 1) {
-    problems.push("--nodes-per-fault must be at least 1");
-  } else if (b.nodesPerFault > b.nodes - 1) {
-    problems.push(`--nodes-per-fault ${b.nodesPerFault} would stop every node of ${b.nodes}; at most ${b.nodes - 1} (nodes - 1)`);
-  } else if (lossPossible(b.volatileSessions, b.nodesPerFault, b.owners) && !b.allowLoss) {
-    problems.push(
-      `--nodes-per-fault ${b.nodesPerFault} stops as many nodes at once as a volatile session has cache owners (${b.owners}): sessions can be lost. Add --allow-loss to run it anyway`,
-    );
+    return ["--nodes-per-fault must be at least 1"];
   }
-  return problems;
+  if (b.nodesPerFault > b.nodes - 1) {
+    return [`--nodes-per-fault ${b.nodesPerFault} would break every node of ${b.nodes}; at most ${b.nodes - 1} (nodes - 1)`];
+  }
+  const loss = possibleLoss(b.volatileSessions, b.nodesPerFault, b.owners);
+  if (loss && !b.allowLoss) {
+    return [`--nodes-per-fault ${b.nodesPerFault}: ${loss}. Add --allow-loss to run it anyway`];
+  }
+  return [];
 }

@@ -1,57 +1,110 @@
-/** Breaks Docker containers by name (from the stack outputs) through the Docker API. */
+/** Breaks Docker containers through the Docker API, on the engine the stack deployed to. */
 import Docker from "dockerode";
-import { NodeEndpoint } from "../../components/shared/outputs";
+import { DriverHandle } from "../../components/shared/outputs";
 import { FaultKind } from "../events";
-import { DriverError, NodeDriver, RuntimeState } from "./driver";
+import { DriverError, FaultTarget, LiveNode, NodeDriver, Observation } from "./driver";
 
 /** Seconds a graceful stop waits before SIGKILL. */
 export const StopTimeoutSeconds = 30;
 
+type DockerHandle = Extract<DriverHandle, { kind: "docker" }>;
+
+/** The part of dockerode this driver uses (tests give a fake). */
+export interface DockerApi {
+  getContainer(name: string): Pick<Docker.Container, "stop" | "kill" | "pause" | "unpause" | "start" | "inspect">;
+}
+
+/** dockerode options for an engine address (`docker:host`); undefined: DOCKER_HOST or the local socket. */
+export function engineOptions(host: string | undefined): Docker.DockerOptions | undefined {
+  if (!host) {
+    return undefined;
+  }
+  const url = new URL(host);
+  switch (url.protocol) {
+    case "unix:":
+      return { socketPath: url.pathname };
+    case "tcp:":
+    case "http:":
+      return { protocol: "http", host: url.hostname, port: Number(url.port || 2375) };
+    case "https:":
+      return { protocol: "https", host: url.hostname, port: Number(url.port || 2376) };
+    case "ssh:":
+      return { protocol: "ssh", host: url.hostname, port: Number(url.port || 22), username: url.username || undefined };
+    default:
+      throw new DriverError(`docker engine address ${host} is not unix://, tcp://, https:// or ssh://`);
+  }
+}
+
+type RuntimeState = "running" | "stopped" | "paused" | "missing";
+
 export class DockerDriver implements NodeDriver {
   readonly kind = "docker";
+  readonly faults = [FaultKind.Kill, FaultKind.Stop, FaultKind.Pause] as const;
 
-  constructor(private readonly docker: Docker = new Docker()) {}
+  constructor(
+    private readonly handle: DockerHandle,
+    private readonly docker: DockerApi = new Docker(engineOptions(handle.host)),
+  ) {}
 
-  private container(node: NodeEndpoint): Docker.Container {
-    if (node.driver.kind !== "docker") {
-      throw new DriverError(`node ${node.id} has a ${node.driver.kind} handle; the docker driver needs a container name`);
-    }
-    return this.docker.getContainer(node.driver.container);
+  async nodes(): Promise<LiveNode[]> {
+    // Published ports are fixed by the stack: the node list is the deployed one.
+    return this.handle.nodes.map(({ id, nodeName, httpUrl, managementUrl }) => ({ id, nodeName, httpUrl, managementUrl }));
   }
 
-  async inject(node: NodeEndpoint, fault: FaultKind): Promise<void> {
-    const container = this.container(node);
-    switch (fault) {
-      case "stop":
+  async prepare(node: LiveNode, fault: FaultKind): Promise<FaultTarget> {
+    if (!(this.faults as readonly FaultKind[]).includes(fault)) {
+      throw new DriverError(`the docker driver cannot ${fault} a node (it can: ${this.faults.join(", ")})`);
+    }
+    const container = this.handle.nodes.find((n) => n.id === node.id)?.container;
+    if (!container) {
+      throw new DriverError(`node ${node.id} is not a container of this stack`);
+    }
+    return { node: node.id, fault, ref: { container } };
+  }
+
+  async inject(target: FaultTarget): Promise<void> {
+    const container = this.docker.getContainer(target.ref.container);
+    switch (target.fault) {
+      case FaultKind.Stop:
         await container.stop({ t: StopTimeoutSeconds });
         return;
-      case "kill":
+      case FaultKind.Kill:
         await container.kill({ signal: "SIGKILL" });
         return;
-      case "pause":
+      case FaultKind.Pause:
         await container.pause();
+        return;
+      default:
+        throw new DriverError(`the docker driver cannot ${target.fault} a node`);
+    }
+  }
+
+  async observe(target: FaultTarget): Promise<Observation> {
+    const state = await this.state(target.ref.container);
+    const want: RuntimeState = target.fault === FaultKind.Pause ? "paused" : "stopped";
+    return { happened: state === want, detail: `container ${target.ref.container} is ${state} (want ${want})` };
+  }
+
+  async restore(target: FaultTarget): Promise<void> {
+    const container = this.docker.getContainer(target.ref.container);
+    // Undo what is there, whatever the fault was meant to be (a record may be stale).
+    switch (await this.state(target.ref.container)) {
+      case "missing":
+        throw new DriverError(`container ${target.ref.container} of node ${target.node} is gone; run pulumi up to recreate it`);
+      case "paused":
+        await container.unpause();
+        return;
+      case "stopped":
+        await container.start();
+        return;
+      case "running":
         return;
     }
   }
 
-  async restore(node: NodeEndpoint, fault: FaultKind): Promise<void> {
-    const container = this.container(node);
-    const state = await this.state(node);
-    if (state === "missing") {
-      throw new DriverError(`container of node ${node.id} is gone; run pulumi up to recreate it`);
-    }
-    // Undo what is there, whatever the fault was meant to be (a record may be stale).
-    if (state === "paused") {
-      await container.unpause();
-    } else if (state === "stopped") {
-      await container.start();
-    }
-    void fault;
-  }
-
-  async state(node: NodeEndpoint): Promise<RuntimeState> {
+  private async state(name: string): Promise<RuntimeState> {
     try {
-      const info = await this.container(node).inspect();
+      const info = await this.docker.getContainer(name).inspect();
       if (info.State.Paused) {
         return "paused";
       }

@@ -2,6 +2,7 @@
  * What must hold, as an interface the runner drives: the real implementation talks OpenID
  * Connect to Keycloak (keycloak.ts); unit tests substitute a simulated cluster.
  */
+import { LiveNode } from "../drivers/driver";
 import { CheckFailure, CheckName } from "../events";
 import { NodeHealth } from "./cluster";
 
@@ -44,8 +45,10 @@ export interface Traffic {
 }
 
 export interface ClusterProbes {
+  /** Where the nodes are now; the runner calls it again whenever the driver may have moved them. */
+  useNodes(nodes: readonly LiveNode[]): void;
   /** Readiness and cluster size from a node's management port. */
-  health(nodeId: string): Promise<NodeHealth>;
+  health(node: LiveNode): Promise<NodeHealth>;
   /** One full login through the load balancer; undefined when it works, else why not. */
   loginProblem(): Promise<string | undefined>;
   /** Logs `count` sessions in, spread evenly over `nodeIds` (each login done on its node). */
@@ -57,5 +60,5 @@ export interface ClusterProbes {
   /** Which sessions each node created (session ids), to report what a victim held. */
   sessionsOn(nodeId: string): readonly string[];
   /** Continuous traffic through the load balancer until stopped (bounded by `maxMs`). */
-  startTraffic(ratePerSecond: number, maxMs: number): Traffic;
+  startTraffic(ratePerSecond: number, maxMs: number): Promise<Traffic>;
 }

@@ -62,8 +62,7 @@ export function startTraffic(request: (signal: AbortSignal) => Promise<Response>
   };
 }
 
-/** A userinfo request through `baseUrl` with `token`. */
-export function userinfoRequest(fetchImpl: FetchLike, baseUrl: string, realm: string, token: () => string) {
-  return (signal: AbortSignal) =>
-    fetchImpl(`${baseUrl}/realms/${realm}/protocol/openid-connect/userinfo`, { headers: { authorization: `Bearer ${token()}` }, signal });
+/** A userinfo request to `endpoint` (from the discovery document) with the current token, through `fetchImpl`'s route. */
+export function userinfoRequest(fetchImpl: FetchLike, endpoint: string, token: () => string) {
+  return (signal: AbortSignal) => fetchImpl(endpoint, { headers: { authorization: `Bearer ${token()}` }, signal });
 }

@@ -1,60 +1,106 @@
-/** A simulated cluster for runner tests: fake driver and probes over the same node states. */
-import { ClusterOutputs, NodeEndpoint } from "../../components/shared/outputs";
-import { NodeDriver, RuntimeState } from "../../chaos/drivers/driver";
+/** A simulated cluster for runner and CLI tests: a fake driver and fake probes over the same node states. */
+import { ClusterOutputs } from "../../components/shared/outputs";
+import { FaultTarget, LiveNode, NodeDriver, Observation } from "../../chaos/drivers/driver";
 import { ChaosEvent, CheckName, EventSink, FaultKind } from "../../chaos/events";
 import { NodeHealth } from "../../chaos/probes/cluster";
 import { CheckResult, ClusterProbes, RoundFixtures, SessionCounts, Traffic } from "../../chaos/probes/probes";
 
 export function fakeOutputs(nodes = 3, overrides: Partial<ClusterOutputs> = {}): ClusterOutputs {
   return {
-    schemaVersion: 1, target: "docker", environment: "dev", sessionMode: "persistent", cacheMode: "ispn", clusterSize: nodes,
-    publicUrl: "http://127.0.0.1:8080", issuerUrl: "http://127.0.0.1:8080/realms/chaos", realm: "chaos", clientId: "chaos-cli",
-    clientSecret: "s", redirectUri: "http://127.0.0.1:8080/cb", testUsers: [{ username: "user-1", password: "p" }], adminUsername: "admin", adminPassword: "a",
-    nodes: Array.from({ length: nodes }, (_, i) => ({
-      id: `kc-${i}`, nodeName: `kc-${i}`, driver: { kind: "docker" as const, container: `kc-${i}` },
-      httpUrl: `http://127.0.0.1:${18080 + i}`, managementUrl: `http://127.0.0.1:${19000 + i}`,
-    })),
-    loadBalancer: { url: "http://127.0.0.1:8080" },
+    schemaVersion: 2,
+    clusterId: "docker/kc-test",
+    target: "docker",
+    environment: "dev",
+    sessionMode: "persistent",
+    cacheMode: "ispn",
+    clusterSize: nodes,
+    publicUrl: "http://127.0.0.1:8080",
+    issuerUrl: "http://127.0.0.1:8080/realms/chaos",
+    realm: "chaos",
+    clientId: "chaos-cli",
+    clientSecret: "s",
+    redirectUri: "http://127.0.0.1:8080/cb",
+    testUsers: [{ username: "user-1", password: "p" }],
+    adminUsername: "admin",
+    adminPassword: "a",
+    loadBalancerUrl: "http://127.0.0.1:8080",
+    driver: {
+      kind: "docker",
+      nodes: Array.from({ length: nodes }, (_, i) => ({
+        id: `kc-${i}`,
+        nodeName: `kc-${i}`,
+        container: `kc-${i}`,
+        httpUrl: `http://127.0.0.1:${18080 + i}`,
+        managementUrl: `http://127.0.0.1:${19000 + i}`,
+      })),
+    },
     ...overrides,
   };
 }
 
+export type FakeState = "running" | "stopped" | "paused" | "missing";
+
 export interface FakeCluster {
-  readonly states: Map<string, RuntimeState>;
+  readonly states: Map<string, FakeState>;
   /** Cluster size every running node reports (default: the number of running nodes). */
   reportedSize?: (node: string) => number;
   /** Throw from inject/restore/check to simulate failures. */
   failures: { inject?: string; restore?: string; check?: CheckName };
   /** A driver that "injects" without effect. */
   noopInject: boolean;
+  /** Called when a fault is injected, before it takes effect (tests look at the world then). */
+  onInject?: (target: FaultTarget) => Promise<void> | void;
+  /** Called when a node is restored. */
+  onRestore?: (target: FaultTarget) => Promise<void> | void;
   readonly calls: string[];
 }
 
 export function fakeCluster(outputs: ClusterOutputs): FakeCluster {
-  return { states: new Map(outputs.nodes.map((n) => [n.id, "running"])), failures: {}, noopInject: false, calls: [] };
+  const ids = outputs.driver.kind === "docker" ? outputs.driver.nodes.map((n) => n.id) : [];
+  return { states: new Map(ids.map((id) => [id, "running"])), failures: {}, noopInject: false, calls: [] };
 }
 
 export class FakeDriver implements NodeDriver {
   readonly kind = "docker";
-  constructor(private readonly cluster: FakeCluster) {}
-  async inject(node: NodeEndpoint, fault: FaultKind) {
-    this.cluster.calls.push(`inject ${fault} ${node.id}`);
-    if (this.cluster.failures.inject === node.id) {
-      throw new Error(`inject failed on ${node.id}`);
+  readonly faults = [FaultKind.Kill, FaultKind.Stop, FaultKind.Pause] as const;
+
+  constructor(
+    private readonly cluster: FakeCluster,
+    private readonly outputs: ClusterOutputs = fakeOutputs(cluster.states.size),
+  ) {}
+
+  async nodes(): Promise<LiveNode[]> {
+    return this.outputs.driver.kind === "docker" ? this.outputs.driver.nodes.map(({ id, nodeName, httpUrl, managementUrl }) => ({ id, nodeName, httpUrl, managementUrl })) : [];
+  }
+
+  async prepare(node: LiveNode, fault: FaultKind): Promise<FaultTarget> {
+    return { node: node.id, fault, ref: { container: node.id } };
+  }
+
+  async inject(target: FaultTarget) {
+    this.cluster.calls.push(`inject ${target.fault} ${target.node}`);
+    await this.cluster.onInject?.(target);
+    if (this.cluster.failures.inject === target.node) {
+      throw new Error(`inject failed on ${target.node}`);
     }
     if (!this.cluster.noopInject) {
-      this.cluster.states.set(node.id, fault === "pause" ? "paused" : "stopped");
+      this.cluster.states.set(target.node, target.fault === "pause" ? "paused" : "stopped");
     }
   }
-  async restore(node: NodeEndpoint) {
-    this.cluster.calls.push(`restore ${node.id}`);
-    if (this.cluster.failures.restore === node.id) {
-      throw new Error(`restore failed on ${node.id}`);
-    }
-    this.cluster.states.set(node.id, "running");
+
+  async observe(target: FaultTarget): Promise<Observation> {
+    const state = this.cluster.states.get(target.node);
+    const want = target.fault === "pause" ? "paused" : "stopped";
+    return { happened: state === want, detail: `container ${target.node} is ${state}` };
   }
-  async state(node: NodeEndpoint) {
-    return this.cluster.states.get(node.id) ?? "missing";
+
+  async restore(target: FaultTarget) {
+    this.cluster.calls.push(`restore ${target.node}`);
+    await this.cluster.onRestore?.(target);
+    if (this.cluster.failures.restore === target.node) {
+      throw new Error(`restore failed on ${target.node}`);
+    }
+    this.cluster.states.set(target.node, "running");
   }
 }
 
@@ -65,6 +111,13 @@ export class FakeDriver implements NodeDriver {
 export class FakeProbes implements ClusterProbes {
   private sessions: { id: string; home: number }[] = [];
   readonly lostForever = new Set<string>();
+  /** Every check that ran: `${check}@${route}`. */
+  readonly ran: string[] = [];
+  /** Sessions a given route refuses although they live (a node that does not share the caches). */
+  refuse?: (check: CheckName, route: string, session: string) => boolean;
+  trafficStopped = 0;
+  /** Throw from the traffic's stop. */
+  trafficFails = false;
 
   constructor(
     private readonly outputs: ClusterOutputs,
@@ -76,11 +129,17 @@ export class FakeProbes implements ClusterProbes {
     return this.cluster.states.get(id) === "running";
   }
 
-  async health(nodeId: string): Promise<NodeHealth> {
-    if (!this.running(nodeId)) {
+  private ids(): string[] {
+    return this.outputs.driver.kind === "docker" ? this.outputs.driver.nodes.map((n) => n.id) : [];
+  }
+
+  useNodes(): void {}
+
+  async health(node: LiveNode): Promise<NodeHealth> {
+    if (!this.running(node.id)) {
       return { ready: false };
     }
-    const size = this.cluster.reportedSize?.(nodeId) ?? [...this.cluster.states.values()].filter((s) => s === "running").length;
+    const size = this.cluster.reportedSize?.(node.id) ?? [...this.cluster.states.values()].filter((s) => s === "running").length;
     return { ready: true, clusterSize: size };
   }
 
@@ -99,34 +158,48 @@ export class FakeProbes implements ClusterProbes {
   }
 
   sessionsOn(nodeId: string) {
-    const index = this.outputs.nodes.findIndex((n) => n.id === nodeId);
+    const index = this.ids().indexOf(nodeId);
     return this.sessions.filter((s) => s.home === index).map((s) => s.id);
   }
 
   async check(check: CheckName, route: string): Promise<CheckResult> {
+    this.ran.push(`${check}@${route}`);
     if (this.cluster.failures.check === check) {
       throw new Error(`probe ${check} crashed`);
     }
-    const n = this.outputs.nodes.length;
+    const ids = this.ids();
     if (!this.persistent) {
       for (const s of this.sessions) {
-        const owners = [s.home, (s.home + 1) % n].map((i) => this.outputs.nodes[i].id);
+        const owners = [s.home, (s.home + 1) % ids.length].map((i) => ids[i]);
         if (owners.every((o) => !this.running(o))) {
           this.lostForever.add(s.id);
         }
       }
     }
     const sessionChecks: CheckName[] = ["userinfo", "refresh", "sso-cookie"];
-    const failed = sessionChecks.includes(check) ? this.sessions.filter((s) => this.lostForever.has(s.id)).map((s) => s.id) : [];
+    const failed = sessionChecks.includes(check) ? this.sessions.filter((s) => this.lostForever.has(s.id) || this.refuse?.(check, route, s.id)).map((s) => s.id) : [];
     const total = sessionChecks.includes(check) ? this.sessions.length : 2;
     return {
-      check, node: route, passed: total - failed.length, total, durationMs: 1,
-      failures: failed.map((subject) => ({ subject, detail: "userinfo answered 401" })), failedSubjects: failed,
+      check,
+      node: route,
+      passed: total - failed.length,
+      total,
+      durationMs: 1,
+      failures: failed.map((subject) => ({ subject, detail: "userinfo answered 401" })),
+      failedSubjects: failed,
     };
   }
 
-  startTraffic(): Traffic {
-    return { stop: async () => ({ requests: 10, errors: 0, latencyMs: { p50: 1, p95: 2, max: 3 } }) };
+  async startTraffic(): Promise<Traffic> {
+    return {
+      stop: async () => {
+        this.trafficStopped++;
+        if (this.trafficFails) {
+          throw new Error("traffic summary broke");
+        }
+        return { requests: 10, errors: 0, latencyMs: { p50: 1, p95: 2, max: 3 } };
+      },
+    };
   }
 }
 

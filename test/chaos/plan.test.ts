@@ -44,14 +44,17 @@ describe("blast radius", () => {
     );
   });
 
-  it("asks for --allow-loss when volatile sessions could lose every owner", () => {
+  it("asks for --allow-loss when a round breaks as many nodes as a cache entry has owners, whatever the session mode", () => {
     expect(blastRadiusProblems({ nodes: 3, nodesPerFault: 2, volatileSessions: true, owners: 2, allowLoss: false })).toEqual([
-      "--nodes-per-fault 2 stops as many nodes at once as a volatile session has cache owners (2): sessions can be lost. Add --allow-loss to run it anyway",
+      "--nodes-per-fault 2: 2 nodes break at once and each distributed cache entry has 2 owners: sessions, logins in progress and unredeemed authorization codes can be lost. Add --allow-loss to run it anyway",
+    ]);
+    expect(blastRadiusProblems({ nodes: 3, nodesPerFault: 2, volatileSessions: false, owners: 2, allowLoss: false })).toEqual([
+      "--nodes-per-fault 2: 2 nodes break at once and each distributed cache entry has 2 owners: logins in progress and unredeemed authorization codes (sessions are also in the database) can be lost. Add --allow-loss to run it anyway",
     ]);
     expect(blastRadiusProblems({ nodes: 3, nodesPerFault: 2, volatileSessions: true, owners: 2, allowLoss: true })).toEqual([]);
-    expect(blastRadiusProblems({ nodes: 3, nodesPerFault: 2, volatileSessions: false, owners: 2, allowLoss: false })).toEqual([]);
+    expect(blastRadiusProblems({ nodes: 3, nodesPerFault: 1, volatileSessions: true, owners: 2, allowLoss: false })).toEqual([]);
     expect(blastRadiusProblems({ nodes: 3, nodesPerFault: 3, volatileSessions: false, owners: 2, allowLoss: true })).toEqual([
-      "--nodes-per-fault 3 would stop every node of 3; at most 2 (nodes - 1)",
+      "--nodes-per-fault 3 would break every node of 3; at most 2 (nodes - 1)",
     ]);
   });
 });

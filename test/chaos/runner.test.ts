@@ -1,4 +1,4 @@
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import fc from "fast-check";
@@ -9,8 +9,19 @@ import { RunOptions, runChaos } from "../../chaos/runner";
 import { FakeDriver, FakeProbes, Recorder, fakeCluster, fakeOutputs } from "./fakes";
 
 const options: RunOptions = {
-  rounds: 3, seed: 42, fault: "kill", nodesPerFault: 1, sessions: 12, dryRun: false, allowLoss: false, inFlightPerNode: 2,
-  trafficPerSecond: 5, steadyTimeoutMs: 0, restoreTimeoutMs: 0, faultTimeoutMs: 0, maxDelayMs: 0,
+  rounds: 3,
+  seed: 42,
+  fault: "kill",
+  nodesPerFault: 1,
+  sessions: 12,
+  dryRun: false,
+  allowLoss: false,
+  inFlightPerNode: 2,
+  trafficPerSecond: 5,
+  steadyTimeoutMs: 0,
+  restoreTimeoutMs: 1000,
+  faultTimeoutMs: 50,
+  maxDelayMs: 0,
 };
 
 async function setup(opts: { nodes?: number; persistent?: boolean } = {}) {
@@ -19,13 +30,16 @@ async function setup(opts: { nodes?: number; persistent?: boolean } = {}) {
   const probes = new FakeProbes(outputs, cluster, opts.persistent ?? true);
   const recorder = new Recorder();
   const restoreFile = new RestoreFile(path.join(await mkdtemp(path.join(tmpdir(), "chaos-")), "restore.json"));
-  const driver = new FakeDriver(cluster);
-  const deps = { outputs, source: "test", probes, driverFor: () => driver, sink: recorder, restoreFile, sleep: async () => undefined };
+  const driver = new FakeDriver(cluster, outputs);
+  const deps = { outputs, source: "test", probes, driver, sink: recorder, restoreFile, sleep: async () => undefined };
   return { outputs, cluster, probes, recorder, restoreFile, deps };
 }
 
-// Fault verification polls until the deadline; give it one pass.
-const run = (o: Partial<RunOptions>) => ({ ...options, faultTimeoutMs: 50, ...o });
+const run = (o: Partial<RunOptions>): RunOptions => ({ ...options, ...o });
+const ids3 = ["kc-0", "kc-1", "kc-2"];
+/** A seed whose first round's victims are exactly `victims`. */
+const seedFor = (victims: string[], nodes = ids3) =>
+  Array.from({ length: 500 }, (_, i) => i).find((s) => planRounds(s, nodes, 1, victims.length, 0)[0].victims.join() === victims.join()) ?? -1;
 
 describe("a run on a healthy cluster", () => {
   it("passes, restores every victim, clears the restore record and reports sessions per victim", async () => {
@@ -38,11 +52,31 @@ describe("a run on a healthy cluster", () => {
     expect(rounds).toHaveLength(3);
     expect(Object.values(rounds[0].sessionsOnVictims)).toEqual([4]);
     expect(recorder.of("fault").filter((f) => f.action === "verified").every((f) => f.ok)).toBe(true);
-    // Checks during the fault run on both survivors and through the load balancer.
-    const during = recorder.of("check").filter((c) => c.round === 1 && c.phase === "during" && c.check === "userinfo").map((c) => c.node);
-    expect(during).toHaveLength(3);
-    expect(during).toContain("lb");
-    expect(during).not.toContain(rounds[0].victims[0]);
+  });
+
+  it("checks userinfo, refresh and the SSO cookie on EVERY survivor and through the load balancer, never on the victim", async () => {
+    const { deps, probes, recorder } = await setup({ nodes: 4 });
+    await runChaos(run({ rounds: 2 }), deps);
+    const during = recorder.of("check").filter((c) => c.phase === "during");
+    for (const start of recorder.of("round-start")) {
+      const survivors = ["kc-0", "kc-1", "kc-2", "kc-3"].filter((id) => !start.victims.includes(id));
+      for (const check of ["userinfo", "refresh", "sso-cookie"]) {
+        const routes = during.filter((c) => c.round === start.round && c.check === check).map((c) => c.node);
+        expect(routes.sort(), `${check} in round ${start.round}`).toEqual([...survivors, "lb"].sort());
+      }
+    }
+    expect(probes.ran.length).toBeGreaterThan(0);
+  });
+
+  it("writes the restore record naming the victim BEFORE the fault is injected", async () => {
+    const { deps, cluster, restoreFile } = await setup();
+    const seen: (string[] | undefined)[] = [];
+    cluster.onInject = async () => {
+      seen.push((await restoreFile.read())?.faults.map((f) => f.node));
+    };
+    await runChaos(run({ rounds: 2 }), deps);
+    const victims = cluster.calls.filter((c) => c.startsWith("inject")).map((c) => c.split(" ")[2]);
+    expect(seen).toEqual(victims.map((v) => [v]));
   });
 
   it("the same seed gives the same victims", async () => {
@@ -73,10 +107,21 @@ describe("aborts before touching anything", () => {
 
   it("when a previous run left a restore record", async () => {
     const { deps, cluster, restoreFile, outputs } = await setup();
-    await restoreFile.write("earlier", [{ node: outputs.nodes[1], fault: "kill" }]);
+    await restoreFile.write({ source: "earlier", clusterId: outputs.clusterId, clusterSize: 3, driver: outputs.driver }, [{ node: "kc-1", fault: "kill", ref: { container: "kc-1" } }]);
     const result = await runChaos(run({}), deps);
     expect(result.exitCode).toBe(2);
     expect(result.message).toContain("a previous run left kc-1 broken");
+    expect(cluster.calls).toEqual([]);
+  });
+
+  it("when the restore record is corrupt: exit 2 naming the file and what to do", async () => {
+    const { deps, cluster, restoreFile } = await setup();
+    await writeFile(restoreFile.file, '{"version": 2, "faults": [');
+    const result = await runChaos(run({}), deps);
+    expect(result.exitCode).toBe(2);
+    expect(result.message).toBe(
+      `the restore record ${restoreFile.file} cannot be read (it is not valid JSON, perhaps cut short). If a chaos run left nodes broken, bring them back by hand (or with pulumi up), then delete the file; if nothing is broken, just delete it`,
+    );
     expect(cluster.calls).toEqual([]);
   });
 });
@@ -88,7 +133,32 @@ describe("failures", () => {
     expect(result.exitCode).toBe(1);
     expect(result.lost.length).toBe(4);
     expect(result.message).toMatch(/^4 session\(s\) lost: s\d+/);
-    expect(recorder.of("log").map((l) => l.message)).toContain("2 nodes stop at once and volatile sessions have 2 cache owners: sessions can be lost (--allow-loss)");
+    expect(recorder.of("log").map((l) => l.message)).toContain(
+      "2 nodes break at once and each distributed cache entry has 2 owners: sessions, logins in progress and unredeemed authorization codes can be lost (--allow-loss)",
+    );
+  });
+
+  it("persistent sessions with as many nodes broken as owners: the report warns that logins in progress can be lost", async () => {
+    const { deps, recorder } = await setup();
+    await runChaos(run({ nodesPerFault: 2, allowLoss: true, rounds: 1 }), deps);
+    expect(recorder.of("log").map((l) => l.message)).toContain(
+      "2 nodes break at once and each distributed cache entry has 2 owners: logins in progress and unredeemed authorization codes (sessions are also in the database) can be lost (--allow-loss)",
+    );
+  });
+
+  it("a session refused by some survivors only is a failed check, not a lost session", async () => {
+    const { deps, probes } = await setup();
+    probes.refuse = (check, route, session) => check === "userinfo" && route === "kc-0" && session === "s0";
+    const result = await runChaos(run({ rounds: 1, seed: seedFor(["kc-2"]) }), deps);
+    expect(result.lost).toEqual([]);
+    expect(result).toMatchObject({ verdict: "failed", message: "userinfo failed on kc-0 in round 1 (1 of 12)" });
+  });
+
+  it("a session refused by every survivor and the load balancer is lost", async () => {
+    const { deps, probes } = await setup();
+    probes.refuse = (check, _route, session) => check === "userinfo" && session === "s0";
+    const result = await runChaos(run({ rounds: 1, seed: seedFor(["kc-2"]) }), deps);
+    expect(result.lost).toEqual(["s0"]);
   });
 
   it("a fault that did not happen fails the run", async () => {
@@ -99,53 +169,121 @@ describe("failures", () => {
     expect(result.message).toMatch(/^the fault was not injected on kc-\d/);
   });
 
+  it("several injects: one refused, another still in flight: every inject settles before any restore, and all are restored", async () => {
+    const { deps, cluster } = await setup({ nodes: 4 });
+    const [first, second] = ["kc-1", "kc-3"];
+    cluster.failures.inject = first;
+    cluster.onInject = async (target) => {
+      if (target.node === second) {
+        await new Promise((ok) => setTimeout(ok, 30));
+        cluster.calls.push(`injected ${second}`);
+      }
+    };
+    const result = await runChaos(run({ rounds: 1, nodesPerFault: 2, allowLoss: true, seed: seedFor([first, second], ["kc-0", "kc-1", "kc-2", "kc-3"]) }), deps);
+    expect(result.message).toBe(`could not kill ${first}: inject failed on ${first}`);
+    const firstRestore = cluster.calls.findIndex((c) => c.startsWith("restore"));
+    expect(cluster.calls.indexOf(`injected ${second}`)).toBeLessThan(firstRestore);
+    expect([...cluster.states.values()].every((s) => s === "running")).toBe(true);
+  });
+
+  it("restores before summing up the traffic, even when that throws", async () => {
+    const { deps, cluster, probes, recorder } = await setup();
+    probes.trafficFails = true;
+    let trafficStoppedAtRestore = -1;
+    cluster.onRestore = () => {
+      trafficStoppedAtRestore = probes.trafficStopped;
+    };
+    const result = await runChaos(run({ rounds: 1 }), deps);
+    expect(trafficStoppedAtRestore).toBe(0);
+    expect(probes.trafficStopped).toBe(1);
+    expect([...cluster.states.values()].every((s) => s === "running")).toBe(true);
+    expect(result.verdict).toBe("passed");
+    expect(recorder.of("log").some((l) => l.message.includes("traffic through the load balancer could not be summed up"))).toBe(true);
+  });
+
+  it("a reporter that throws does not keep a node down", async () => {
+    const { deps, cluster } = await setup();
+    const sink = {
+      emit: (e: { type: string; action?: string }) => {
+        if (e.type === "fault" && e.action === "restore") {
+          throw new Error("reporter broke");
+        }
+      },
+    };
+    await runChaos(run({ rounds: 1 }), { ...deps, sink });
+    expect([...cluster.states.values()].every((s) => s === "running")).toBe(true);
+  });
+
   it("a crashing probe is an internal error, and the victims are still restored", async () => {
     const { deps, cluster } = await setup();
     cluster.failures.check = "refresh";
     const result = await runChaos(run({}), deps);
     expect(result.exitCode).toBe(3);
+    expect(result.message).toBe("probe refresh crashed; every node the run broke was restored");
     expect([...cluster.states.values()].every((s) => s === "running")).toBe(true);
   });
 
-  it("an interrupt stops the run and restores", async () => {
-    const { deps, cluster, recorder } = await setup();
+  it("an interrupt mid-round stops at the next step: no further check runs, every victim is restored, the record is cleared", async () => {
+    const { deps, cluster, recorder, restoreFile } = await setup();
     const controller = new AbortController();
-    const sink = { emit: (e: Parameters<Recorder["emit"]>[0]) => { recorder.emit(e); if (e.type === "fault" && e.action === "verified") controller.abort(); } };
+    let checksAtAbort = -1;
+    const sink = {
+      emit: (e: Parameters<Recorder["emit"]>[0]) => {
+        recorder.emit(e);
+        if (e.type === "fault" && e.action === "verified") {
+          checksAtAbort = recorder.of("check").length;
+          controller.abort();
+        }
+      },
+    };
     const result = await runChaos(run({}), { ...deps, sink, signal: controller.signal });
-    expect(result).toMatchObject({ verdict: "aborted", exitCode: 2 });
+    expect(result).toMatchObject({ verdict: "aborted", exitCode: 2, message: "interrupted; every node the run broke was restored" });
+    // The fault-injected check is emitted with the verification; nothing after it.
+    expect(recorder.of("check").length).toBe(checksAtAbort + 1);
+    expect(recorder.of("round-start")).toHaveLength(1);
     expect([...cluster.states.values()].every((s) => s === "running")).toBe(true);
+    expect(await restoreFile.read()).toBeUndefined();
   });
 
-  it("a restore that fails keeps the restore record for --restore", async () => {
+  it("an interrupt whose restore fails says so and keeps the record", async () => {
+    const { deps, cluster, restoreFile } = await setup();
+    const controller = new AbortController();
+    cluster.failures.restore = "kc-0";
+    cluster.onInject = () => controller.abort();
+    const result = await runChaos(run({ seed: seedFor(["kc-0"]) }), { ...deps, signal: controller.signal });
+    expect(result.verdict).toBe("aborted");
+    expect(result.message).toBe(
+      `interrupted; NOT restored: kc-0 (restore failed on kc-0); the restore record ${restoreFile.file} names them: run npm run chaos -- --restore`,
+    );
+    expect((await restoreFile.read())?.faults.map((f) => f.node)).toEqual(["kc-0"]);
+  });
+
+  it("a restore that fails keeps the restore record for --restore, and no further round breaks more nodes", async () => {
     const { deps, cluster, restoreFile } = await setup();
     cluster.failures.restore = "kc-0";
-    cluster.failures.inject = undefined;
-    // A seed whose first victim is kc-0.
-    const seed = Array.from({ length: 100 }, (_, i) => i).find((s) => planRounds(s, ["kc-0", "kc-1", "kc-2"], 1, 1, 0)[0].victims[0] === "kc-0") ?? -1;
-    const result = await runChaos(run({ rounds: 3, seed }), deps);
+    const result = await runChaos(run({ rounds: 3, seed: seedFor(["kc-0"]) }), deps);
     expect(result.exitCode).toBe(1);
-    expect(result.message).toContain("round 1: steady state not back after the restore");
-    expect((await restoreFile.read())?.faults.map((f) => f.node.id)).toEqual(["kc-0"]);
-    // No further round broke more nodes.
+    expect(result.message).toBe("round 1: could not restore kc-0; run npm run chaos -- --restore");
+    expect((await restoreFile.read())?.faults.map((f) => f.node)).toEqual(["kc-0"]);
     expect(cluster.calls.filter((c) => c.startsWith("inject"))).toEqual(["inject kill kc-0"]);
   });
 });
 
 describe("properties", () => {
-  it("whatever fails and wherever, every node the run stopped is running at the end or named in the restore record", async () => {
+  it("whatever fails and wherever, every node the run broke is running at the end or named in the restore record", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 2, max: 5 }),
         fc.integer({ min: 0, max: 1000 }),
         fc.constantFrom(undefined, "userinfo", "refresh", "code-exchange", "logout-propagation"),
         fc.constantFrom(undefined, "kc-0", "kc-1"),
+        fc.constantFrom(undefined, "kc-0", "kc-1"),
         fc.constantFrom<"stop" | "kill" | "pause">("stop", "kill", "pause"),
-        async (nodes, seed, crash, failRestore, fault) => {
+        async (nodes, seed, crash, failRestore, failInject, fault) => {
           const { deps, cluster, restoreFile } = await setup({ nodes });
-          cluster.failures = { check: crash, restore: failRestore };
+          cluster.failures = { check: crash, restore: failRestore, inject: failInject };
           await runChaos(run({ seed, rounds: 2, fault, nodesPerFault: 1 }), deps);
-          const record = await restoreFile.read();
-          const pendingIds = record?.faults.map((f) => f.node.id) ?? [];
+          const pendingIds = (await restoreFile.read())?.faults.map((f) => f.node) ?? [];
           for (const [id, state] of cluster.states) {
             expect(state === "running" || pendingIds.includes(id), `${id} is ${state}`).toBe(true);
           }

@@ -11,7 +11,7 @@ import { clientFor } from "../../chaos/oidc/client";
 import { authSessionNode, openLoginPage, redeemCode, submitCredentials } from "../../chaos/oidc/login";
 import { nodeHealth } from "../../chaos/probes/cluster";
 import { ClusterOutputs } from "../../components/shared/outputs";
-import { changes, clusterOutputs, eventually, leftovers, localImages, memoryMiB, selectStack, setConfig } from "./harness";
+import { changes, clusterOutputs, dockerNodes, eventually, leftovers, localImages, memoryMiB, repoRoot, selectStack, setConfig } from "./harness";
 
 const stackName = "e2e-docker";
 const prefix = "kc-e2e-docker";
@@ -36,7 +36,7 @@ async function timed<T>(name: string, run: () => Promise<T>): Promise<T> {
 
 async function expectClusterOf(outputs: ClusterOutputs, size: number): Promise<void> {
   await eventually(`every node ready with cluster size ${size}`, async () => {
-    const health = await Promise.all(outputs.nodes.map((n) => nodeHealth(n.managementUrl)));
+    const health = await Promise.all(dockerNodes(outputs).map((n) => nodeHealth(n.managementUrl)));
     return health.every((h) => h.ready && h.clusterSize === size);
   }, 180_000);
 }
@@ -45,11 +45,19 @@ describe("docker stack end to end (real engine)", () => {
   let stack: Stack;
   let outputs: ClusterOutputs;
   let destroyed = false;
+  let engineOutput = "";
 
   beforeAll(async () => {
     stack = await selectStack(stackName, config);
     await stack.refresh({ onOutput: () => undefined }).catch(() => undefined);
-    const result = await timed("first up (to all nodes healthy)", () => stack.up({ onOutput: (line) => process.stdout.write(line) }));
+    const result = await timed("first up (to all nodes healthy)", () =>
+      stack.up({
+        onOutput: (line) => {
+          engineOutput += line;
+          process.stdout.write(line);
+        },
+      }),
+    );
     expect(result.summary.result).toBe("succeeded");
     outputs = await clusterOutputs(stack);
   });
@@ -62,25 +70,27 @@ describe("docker stack end to end (real engine)", () => {
   });
 
   it("says which docker provider it used, and every node reports a cluster of 3", async () => {
-    expect(outputs.nodes.map((n) => n.id)).toEqual(["kc-0", "kc-1", "kc-2"]);
+    // The engine names the plugin it took from PATH: here, offline, the stand-in.
+    expect(engineOutput).toContain(`using pulumi-resource-docker from $PATH at ${repoRoot}/offline/provider/bin/pulumi-resource-docker`);
+    expect(dockerNodes(outputs).map((n) => n.id)).toEqual(["kc-0", "kc-1", "kc-2"]);
     await expectClusterOf(outputs, 3);
-    const memory = await Promise.all(outputs.nodes.map((n) => n.driver.kind === "docker" ? memoryMiB(n.driver.container) : Promise.resolve(0)));
+    const memory = await Promise.all(dockerNodes(outputs).map((n) => memoryMiB(n.container)));
     console.log("memory per node (MiB):", memory.join(", "));
   });
 
   it("logs in through the load balancer; every node accepts the token; refresh works on another node", async () => {
     const settings = { issuerUrl: outputs.issuerUrl, publicUrl: outputs.publicUrl, clientId: outputs.clientId, clientSecret: outputs.clientSecret };
-    const viaLb = await clientFor(settings, outputs.loadBalancer.url);
-    const browser = new Browser(outputs.publicUrl, outputs.loadBalancer.url);
+    const viaLb = await clientFor(settings, outputs.loadBalancerUrl);
+    const browser = new Browser(outputs.publicUrl, outputs.loadBalancerUrl);
     const user = outputs.testUsers[0];
     const login = await openLoginPage(browser, viaLb, outputs.redirectUri);
     const redirect = await submitCredentials(browser, login, user.username, user.password);
     const tokens = await redeemCode(viaLb, login, redirect);
     expect(await browser.cookie("KEYCLOAK_IDENTITY")).toBeTruthy();
     const home = await authSessionNode(browser);
-    expect(outputs.nodes.map((n) => n.nodeName)).toContain(home);
+    expect(dockerNodes(outputs).map((n) => n.nodeName)).toContain(home);
 
-    for (const node of outputs.nodes) {
+    for (const node of dockerNodes(outputs)) {
       const response = await fetch(`${node.httpUrl}/realms/${outputs.realm}/protocol/openid-connect/userinfo`, {
         headers: { authorization: `Bearer ${tokens.access_token}` },
       });
@@ -88,7 +98,7 @@ describe("docker stack end to end (real engine)", () => {
       expect(((await response.json()) as { preferred_username: string }).preferred_username).toBe(user.username);
     }
 
-    const other = outputs.nodes.find((n) => n.nodeName !== home) ?? outputs.nodes[1];
+    const other = dockerNodes(outputs).find((n) => n.nodeName !== home) ?? dockerNodes(outputs)[1];
     const direct = await clientFor(settings, other.httpUrl);
     const refreshed = await client.refreshTokenGrant(direct, tokens.refresh_token ?? "");
     expect(refreshed.access_token).toBeTruthy();
@@ -104,7 +114,7 @@ describe("docker stack end to end (real engine)", () => {
     const result = await timed("scale 3 → 4", () => stack.up({ onOutput: () => undefined }));
     expect(changes(result.summary.resourceChanges)).toEqual({ create: 1 });
     outputs = await clusterOutputs(stack);
-    expect(outputs.nodes).toHaveLength(4);
+    expect(dockerNodes(outputs)).toHaveLength(4);
     await expectClusterOf(outputs, 4);
   });
 

@@ -30,8 +30,8 @@ export function localImages(sessionMode: "persistent" | "volatile"): StackConfig
     "keycloak.image": localKeycloakImage(KeycloakVersion.pinned.toString(), sessionMode),
     "keycloak.optimizedImage": true,
     "keycloak.sessionMode": sessionMode,
-    "database.image": "keycloak-cluster/postgres:15",
-    "loadBalancer.image": haproxy,
+    "docker.databaseImage": "keycloak-cluster/postgres:15",
+    "docker.loadBalancerImage": haproxy,
   };
 }
 
@@ -62,6 +62,14 @@ export async function setConfig(stack: Stack, config: StackConfig): Promise<void
 
 export async function clusterOutputs(stack: Stack): Promise<ClusterOutputs> {
   return parseClusterOutputs(plainOutputs(await stack.outputs()), `stack ${stack.name}`);
+}
+
+/** The nodes of a docker stack as its outputs list them. */
+export function dockerNodes(outputs: ClusterOutputs) {
+  if (outputs.driver.kind !== "docker") {
+    throw new Error(`expected a docker stack, got ${outputs.driver.kind}`);
+  }
+  return outputs.driver.nodes;
 }
 
 /** Operations other than "same", e.g. { create: 1 }. */

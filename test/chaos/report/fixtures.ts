@@ -26,7 +26,7 @@ export function syntheticRun(nodeIds: readonly string[] = ["kc-0", "kc-1", "kc-2
   const at = () => new Date((clock += 1000)).toISOString();
   const events: ChaosEvent[] = [];
   const config: RunConfig = {
-    source: "stack dev", target: "docker", sessionMode: "volatile", cacheMode: "ispn", clusterSize: nodeIds.length,
+    source: "stack dev", clusterId: "docker/kc-dev", target: "docker", sessionMode: "volatile", cacheMode: "ispn", clusterSize: nodeIds.length,
     nodes: nodeIds.map((id) => ({ id, nodeName: `${id}.node` })), rounds: 2, seed: 42, fault: "kill", nodesPerFault: 1,
     sessions: 12, dryRun: false, allowLoss: false,
   };
