@@ -90,6 +90,8 @@ _kc_env_main() {
   fi
 
   export PULUMI_SKIP_UPDATE_CHECK=true
+  # A stack config file without the salt (the committed one) uses the stack's own secrets manager.
+  export PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER=true
   export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
   export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true
 
@@ -98,6 +100,10 @@ _kc_env_main() {
   fi
   return "$status"
 }
+
+# In an interactive shell, `pulumi up/destroy/...` use the stack's machine-local config copy
+# (offline/pulumi-local.sh); `command pulumi` bypasses it.
+pulumi() { "$REPO_ROOT/offline/pulumi-local.sh" "$@"; }
 
 _kc_env_status=0
 _kc_env_main || _kc_env_status=$?

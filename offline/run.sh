@@ -9,4 +9,8 @@ here="$(dirname "${BASH_SOURCE[0]}")"
 source "$here/env.sh"
 cd "$REPO_ROOT"
 export PATH="$REPO_ROOT/node_modules/.bin:$PATH"
+if [[ "${1:-}" == pulumi ]]; then
+  shift
+  exec "$here/pulumi-local.sh" "$@"
+fi
 exec "$@"

@@ -18,14 +18,16 @@ here="$(dirname "${BASH_SOURCE[0]}")"
 source "$here/env.sh"
 # shellcheck source=offline/local-images.sh
 source "$here/local-images.sh"
+# shellcheck source=offline/stack-config.sh
+source "$here/stack-config.sh"
 cd "$REPO_ROOT"
 
 step up "stack $stack"
-pulumi stack select --create "$stack" >/dev/null
-kc_local_image_config "$stack"
-step up "pulumi up (the docker provider in use is printed below)"
+config="$(kc_stack_config "$stack")"
+kc_local_image_config "$stack" "$config"
+step up "pulumi up with $config (the docker provider in use is printed below)"
 started=$SECONDS
-pulumi up --stack "$stack" --yes --skip-preview
+pulumi up --stack "$stack" --config-file "$config" --yes --skip-preview
 step up "pulumi up took $((SECONDS - started))s"
 
 issuer="$(pulumi stack output --stack "$stack" issuerUrl)"
@@ -36,5 +38,6 @@ Keycloak is up. Log in (through the load balancer):
 Test users and their passwords:
   source offline/env.sh && pulumi stack output --stack $stack testUsers --show-secrets
 Admin console: $(pulumi stack output --stack "$stack" publicUrl)/admin (user $(pulumi stack output --stack "$stack" adminUsername); password: pulumi stack output adminPassword --show-secrets)
-Plain pulumi works after: source offline/env.sh   (e.g. pulumi destroy --stack $stack)
+Plain pulumi works after: source offline/env.sh   (e.g. pulumi destroy --stack $stack;
+  pulumi up needs --config-file $config, which holds the local image names)
 MSG
