@@ -20,9 +20,17 @@ const password = "bench-only-password";
 const spec = (optimized: boolean): ClusterSpec => ({
   environment: "dev",
   keycloak: {
-    version: "26.7.3", image: optimized ? "keycloak-cluster/keycloak:26.7.3-persistent" : "keycloak-cluster/keycloak:26.7.3",
-    optimizedImage: optimized, nodes: 1, sessionMode: "persistent", cacheMode: "ispn", discovery: "jdbc-ping",
-    publicUrl: "http://127.0.0.1:8080", adminUsername: "admin", resources: { limits: { cpus: 2, memoryMb: 1536 } }, logLevel: "info",
+    version: "26.7.3",
+    image: optimized ? "keycloak-cluster/keycloak:26.7.3-persistent" : "keycloak-cluster/keycloak:26.7.3",
+    optimizedImage: optimized,
+    nodes: 1,
+    sessionMode: "persistent",
+    cacheMode: "ispn",
+    discovery: "jdbc-ping",
+    publicUrl: "http://127.0.0.1:8080",
+    adminUsername: "admin",
+    resources: { limits: { cpus: 2, memoryMb: 1536 } },
+    logLevel: "info",
   },
   database: { mode: "managed", name: "keycloak", username: "keycloak", resources: { limits: { cpus: 1, memoryMb: 512 } }, storageGb: 1 },
   loadBalancer: { affinity: false },
@@ -47,7 +55,9 @@ async function startOnce(optimized: boolean): Promise<number> {
   const s = spec(optimized);
   const env = nodeEnvironment(s, { nodeName: NodeValue.literal("kc-bench"), dbUrl: jdbcUrl("kc-bench-db", 5432, "keycloak") });
   const container = await docker.createContainer({
-    name: "kc-bench-kc", Image: s.keycloak.image, Cmd: startCommand(s).filter((a) => a !== "--import-realm"),
+    name: "kc-bench-kc",
+    Image: s.keycloak.image,
+    Cmd: startCommand(s).filter((a) => a !== "--import-realm"),
     Env: [...envList(env), `${SecretEnv.dbPassword}=${password}`, `${SecretEnv.adminPassword}=${password}`],
     HostConfig: { NetworkMode: net, PortBindings: { "9000/tcp": [{ HostIp: "127.0.0.1", HostPort: String(port) }] } },
     ExposedPorts: { "9000/tcp": {} },
@@ -55,7 +65,8 @@ async function startOnce(optimized: boolean): Promise<number> {
   const t0 = performance.now();
   try {
     await container.start();
-    if (!(await ready(`http://127.0.0.1:${port}/health/ready`, 300_000))) throw new Error(`${optimized ? "optimized" : "plain"} start never became ready`);
+    if (!(await ready(`http://127.0.0.1:${port}/health/ready`, 300_000)))
+      throw new Error(`${optimized ? "optimized" : "plain"} start never became ready`);
     return Math.round(performance.now() - t0);
   } finally {
     await container.remove({ force: true });
@@ -67,7 +78,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main() {
   await docker.createNetwork({ Name: net, Labels: { "keycloak-cluster.stack": "bench" } });
   const db = await docker.createContainer({
-    name: "kc-bench-db", Image: "keycloak-cluster/postgres:15", Env: ["POSTGRES_DB=keycloak", "POSTGRES_USER=keycloak", `POSTGRES_PASSWORD=${password}`],
+    name: "kc-bench-db",
+    Image: "keycloak-cluster/postgres:15",
+    Env: ["POSTGRES_DB=keycloak", "POSTGRES_USER=keycloak", `POSTGRES_PASSWORD=${password}`],
     HostConfig: { NetworkMode: net },
   });
   try {
@@ -81,7 +94,9 @@ async function main() {
       console.log(`rep ${i + 1}: optimized ${times.optimized[i]} ms, plain ${times.plain[i]} ms`);
     }
     const ratio = median(times.plain) / median(times.optimized);
-    console.log(`median to ready: optimized ${median(times.optimized)} ms, plain start ${median(times.plain)} ms; plain/optimized = ${ratio.toFixed(2)}`);
+    console.log(
+      `median to ready: optimized ${median(times.optimized)} ms, plain start ${median(times.plain)} ms; plain/optimized = ${ratio.toFixed(2)}`,
+    );
   } finally {
     await db.remove({ force: true });
     await docker.getNetwork(net).remove();

@@ -69,14 +69,18 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
   const source = options.outputsFile ? `file ${options.outputsFile}` : `stack ${options.stack}`;
   let outputs: ClusterOutputs;
   try {
-    outputs = options.outputsFile ? await readOutputsFile(path.resolve(deps.cwd, options.outputsFile)) : await deps.loadStack(options.stack);
+    outputs = options.outputsFile
+      ? await readOutputsFile(path.resolve(deps.cwd, options.outputsFile))
+      : await deps.loadStack(options.stack);
   } catch (error) {
     const hint = options.restore ? "; or name the record with --restore-file" : "";
     deps.stderr.write(`cannot read the cluster from ${source}: ${describeError(error)}${hint}\n`);
     return ExitCode.aborted;
   }
   const state = path.resolve(deps.cwd, StateDir);
-  const restoreFile = new RestoreFile(options.restoreFile ? path.resolve(deps.cwd, options.restoreFile) : recordPath(state, outputs.clusterId));
+  const restoreFile = new RestoreFile(
+    options.restoreFile ? path.resolve(deps.cwd, options.restoreFile) : recordPath(state, outputs.clusterId),
+  );
   let lock: Lock;
   try {
     lock = await acquireLock(lockPath(state, outputs.clusterId), `${options.restore ? "chaos --restore" : "chaos run"} on ${source}`);
@@ -189,13 +193,21 @@ async function restore(file: RestoreFile, deps: CliDeps): Promise<number> {
   await file.clear();
   const started = performance.now();
   const health = { useNodes: () => undefined, health: deps.health ?? ((node: LiveNode) => nodeHealth(node.managementUrl)) };
-  const steady = await awaitSteadyState(driver, health, { clusterSize: record.clusterSize }, deps.restoreWaitMs ?? 300_000, deps.sleep ?? ((ms) => new Promise((ok) => setTimeout(ok, ms))));
+  const steady = await awaitSteadyState(
+    driver,
+    health,
+    { clusterSize: record.clusterSize },
+    deps.restoreWaitMs ?? 300_000,
+    deps.sleep ?? ((ms) => new Promise((ok) => setTimeout(ok, ms))),
+  );
   const took = `${((performance.now() - started) / 1000).toFixed(1)}s`;
   if (!steady.ok) {
     deps.stderr.write(`the nodes were restored, but the steady state is not back after ${took}: ${steady.message}\n`);
     return ExitCode.failed;
   }
-  deps.stdout.write(`steady state back after ${took}: ${steady.nodes.map((n) => `${n.id} ready, cluster size ${n.clusterSize ?? "?"}`).join("; ")}\n`);
+  deps.stdout.write(
+    `steady state back after ${took}: ${steady.nodes.map((n) => `${n.id} ready, cluster size ${n.clusterSize ?? "?"}`).join("; ")}\n`,
+  );
   return ExitCode.passed;
 }
 
@@ -204,7 +216,9 @@ if (require.main === module) {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
       if (controller.signal.aborted) {
-        process.stderr.write(`\n${signal} again: exiting now; nodes still broken are named in the restore record (npm run chaos -- --restore)\n`);
+        process.stderr.write(
+          `\n${signal} again: exiting now; nodes still broken are named in the restore record (npm run chaos -- --restore)\n`,
+        );
         process.exit(130);
       }
       process.stderr.write(`\n${signal}: stopping after the current step and restoring every broken node… (again to exit at once)\n`);

@@ -41,7 +41,9 @@ export async function readOutputsFile(path: string): Promise<ClusterOutputs> {
   try {
     json = JSON.parse(await readFile(path, "utf8"));
   } catch (error) {
-    throw new Error(`${path} is not a JSON file of stack outputs (${error instanceof Error ? error.message : String(error)}); write one with: pulumi stack output --json --show-secrets > FILE`);
+    throw new Error(
+      `${path} is not a JSON file of stack outputs (${error instanceof Error ? error.message : String(error)}); write one with: pulumi stack output --json --show-secrets > FILE`,
+    );
   }
   return parseClusterOutputs(json, path);
 }

@@ -42,7 +42,13 @@ export function newSeed(): number {
 }
 
 /** Every round's victims and timing, decided up front from the seed. */
-export function planRounds(seed: number, nodeIds: readonly string[], rounds: number, nodesPerFault: number, maxDelayMs: number): RoundPlan[] {
+export function planRounds(
+  seed: number,
+  nodeIds: readonly string[],
+  rounds: number,
+  nodesPerFault: number,
+  maxDelayMs: number,
+): RoundPlan[] {
   const random = new SeededRandom(seed);
   return Array.from({ length: rounds }, (_, i) => ({
     round: i + 1,
@@ -63,7 +69,9 @@ export function possibleLoss(volatileSessions: boolean, nodesPerFault: number, o
   if (nodesPerFault < owners) {
     return undefined;
   }
-  const what = volatileSessions ? "sessions, logins in progress and unredeemed authorization codes" : "logins in progress and unredeemed authorization codes (sessions are also in the database)";
+  const what = volatileSessions
+    ? "sessions, logins in progress and unredeemed authorization codes"
+    : "logins in progress and unredeemed authorization codes (sessions are also in the database)";
   return `${nodesPerFault} nodes break at once and each distributed cache entry has ${owners} owners: ${what} can be lost`;
 }
 

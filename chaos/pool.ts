@@ -20,7 +20,7 @@ export function since(started: number): number {
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const cause = (error as { cause?: unknown }).cause;
-    const code = cause && typeof cause === "object" && "code" in cause ? ` (${String((cause).code)})` : "";
+    const code = cause && typeof cause === "object" && "code" in cause ? ` (${String(cause.code)})` : "";
     return `${error.message}${code}`;
   }
   return String(error);

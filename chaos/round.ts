@@ -25,11 +25,25 @@ export async function runRound(run: RunContext, plan: RoundPlan): Promise<boolea
   const { round, victims } = plan;
   const ids = run.nodes.map((n) => n.id);
   const survivors = ids.filter((id) => !victims.includes(id));
-  run.emit({ type: "round-start", at: run.at(), round, victims, sessionsOnVictims: Object.fromEntries(victims.map((v) => [v, deps.probes.sessionsOn(v).length])) });
+  run.emit({
+    type: "round-start",
+    at: run.at(),
+    round,
+    victims,
+    sessionsOnVictims: Object.fromEntries(victims.map((v) => [v, deps.probes.sessionsOn(v).length])),
+  });
 
   const t0 = performance.now();
   const fixtures = await deps.probes.prepareRound(ids, options.inFlightPerNode);
-  run.emit({ type: "sessions", at: run.at(), round, perNode: {}, loggedIn: fixtures.logouts, inProgress: fixtures.inProgress, codes: fixtures.codes });
+  run.emit({
+    type: "sessions",
+    at: run.at(),
+    round,
+    perNode: {},
+    loggedIn: fixtures.logouts,
+    inProgress: fixtures.inProgress,
+    codes: fixtures.codes,
+  });
   run.timing(round, "prepare", t0);
   await deps.sleep(plan.delayMs);
   run.guard();
@@ -39,7 +53,10 @@ export async function runRound(run: RunContext, plan: RoundPlan): Promise<boolea
   let restored = false;
   try {
     // The record names every victim BEFORE anything breaks, so a killed run can be undone.
-    await deps.restoreFile.write({ source: deps.source, clusterId: run.outputs.clusterId, clusterSize: run.outputs.clusterSize, driver: run.outputs.driver }, targets);
+    await deps.restoreFile.write(
+      { source: deps.source, clusterId: run.outputs.clusterId, clusterSize: run.outputs.clusterSize, driver: run.outputs.driver },
+      targets,
+    );
     try {
       if ((await inject(run, round, targets)) && (await verify(run, round, targets))) {
         await checksDuringFault(run, round, survivors);
@@ -68,7 +85,16 @@ async function inject(run: RunContext, round: number, targets: readonly FaultTar
   settled.forEach((result, i) => {
     if (result.status === "rejected") {
       const { node, fault } = targets[i];
-      run.emit({ type: "fault", at: run.at(), round, node, kind: fault, action: "inject", ok: false, message: describeError(result.reason) });
+      run.emit({
+        type: "fault",
+        at: run.at(),
+        round,
+        node,
+        kind: fault,
+        action: "inject",
+        ok: false,
+        message: describeError(result.reason),
+      });
       run.fail(`could not ${fault} ${node}: ${describeError(result.reason)}`);
     }
   });
@@ -150,14 +176,27 @@ async function restore(run: RunContext, round: number, targets: readonly FaultTa
     targets.map(async (target) => {
       run.emit({ type: "fault", at: run.at(), round, node: target.node, kind: target.fault, action: "restore", ok: true });
       try {
-        await withTimeout(deps.driver.restore(target), options.restoreTimeoutMs, `restore of ${target.node} did not finish within ${options.restoreTimeoutMs / 1000}s`);
+        await withTimeout(
+          deps.driver.restore(target),
+          options.restoreTimeoutMs,
+          `restore of ${target.node} did not finish within ${options.restoreTimeoutMs / 1000}s`,
+        );
         run.unrestored.delete(target.node);
         run.emit({ type: "fault", at: run.at(), round, node: target.node, kind: target.fault, action: "restored", ok: true });
         run.emit({ type: "node-state", at: run.at(), node: target.node, state: "up" });
         return true;
       } catch (error) {
         run.unrestored.set(target.node, describeError(error));
-        run.emit({ type: "fault", at: run.at(), round, node: target.node, kind: target.fault, action: "restored", ok: false, message: describeError(error) });
+        run.emit({
+          type: "fault",
+          at: run.at(),
+          round,
+          node: target.node,
+          kind: target.fault,
+          action: "restored",
+          ok: false,
+          message: describeError(error),
+        });
         return false;
       }
     }),
@@ -167,7 +206,12 @@ async function restore(run: RunContext, round: number, targets: readonly FaultTa
     try {
       await deps.restoreFile.clear();
     } catch (error) {
-      run.emit({ type: "log", at: run.at(), level: "warn", message: `every node is restored, but ${deps.restoreFile.file} could not be removed: ${describeError(error)}` });
+      run.emit({
+        type: "log",
+        at: run.at(),
+        level: "warn",
+        message: `every node is restored, but ${deps.restoreFile.file} could not be removed: ${describeError(error)}`,
+      });
     }
   }
   return all;
@@ -177,7 +221,12 @@ async function stopTraffic(run: RunContext, round: number, traffic: Traffic): Pr
   try {
     run.emit({ type: "traffic", at: run.at(), round, ...(await traffic.stop()) });
   } catch (error) {
-    run.emit({ type: "log", at: run.at(), level: "warn", message: `round ${round}: traffic through the load balancer could not be summed up: ${describeError(error)}` });
+    run.emit({
+      type: "log",
+      at: run.at(),
+      level: "warn",
+      message: `round ${round}: traffic through the load balancer could not be summed up: ${describeError(error)}`,
+    });
   }
 }
 

@@ -26,7 +26,13 @@ export async function runChaos(options: RunOptions, deps: RunnerDeps): Promise<R
   if (refusal) {
     return end(run, "aborted", refusal);
   }
-  const plans = planRounds(options.seed, run.nodes.map((n) => n.id), options.rounds, options.nodesPerFault, options.maxDelayMs);
+  const plans = planRounds(
+    options.seed,
+    run.nodes.map((n) => n.id),
+    options.rounds,
+    options.nodesPerFault,
+    options.maxDelayMs,
+  );
   if (options.dryRun) {
     return dryRun(run, plans);
   }
@@ -34,7 +40,9 @@ export async function runChaos(options: RunOptions, deps: RunnerDeps): Promise<R
     await createSessions(run);
     await rounds(run, plans);
   } catch (error) {
-    return error instanceof Aborted ? end(run, "aborted", `interrupted; ${restoreStatus(run)}`) : end(run, "error", `${describeError(error)}; ${restoreStatus(run)}`);
+    return error instanceof Aborted
+      ? end(run, "aborted", `interrupted; ${restoreStatus(run)}`)
+      : end(run, "error", `${describeError(error)}; ${restoreStatus(run)}`);
   }
   return verdict(run);
 }
@@ -76,13 +84,21 @@ async function steadyStateBefore(run: RunContext): Promise<string | undefined> {
 
 function dryRun(run: RunContext, plans: readonly RoundPlan[]): RunResult {
   for (const plan of plans) {
-    run.emit({ type: "log", at: run.at(), level: "info", message: `round ${plan.round}: would ${run.options.fault} ${plan.victims.join(", ")} after ${plan.delayMs} ms` });
+    run.emit({
+      type: "log",
+      at: run.at(),
+      level: "info",
+      message: `round ${plan.round}: would ${run.options.fault} ${plan.victims.join(", ")} after ${plan.delayMs} ms`,
+    });
   }
   return end(run, "passed", "dry run: nothing was touched");
 }
 
 async function createSessions(run: RunContext): Promise<void> {
-  const created = await run.deps.probes.createSessions(run.options.sessions, run.nodes.map((n) => n.id));
+  const created = await run.deps.probes.createSessions(
+    run.options.sessions,
+    run.nodes.map((n) => n.id),
+  );
   run.emit({ type: "sessions", at: run.at(), perNode: created.perNode, loggedIn: created.loggedIn, inProgress: 0, codes: 0 });
 }
 

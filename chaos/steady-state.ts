@@ -34,7 +34,12 @@ export function judge(live: readonly LiveNode[], health: readonly NodeHealth[], 
   if (nodes.some((n) => n.clusterSize !== expected.clusterSize)) {
     const sizes = nodes.map((n) => `${n.id}=${n.clusterSize ?? "none"}`).join(", ");
     const local = expected.cacheMode === CacheMode.Local ? " (cache mode is local: every node keeps its own caches)" : "";
-    return { ok: false, nodes, live, message: `the nodes do not form one cluster: cluster size ${sizes}, expected ${expected.clusterSize} on every node${local}` };
+    return {
+      ok: false,
+      nodes,
+      live,
+      message: `the nodes do not form one cluster: cluster size ${sizes}, expected ${expected.clusterSize} on every node${local}`,
+    };
   }
   return { ok: true, nodes, live };
 }

@@ -18,7 +18,6 @@ import { dockerTarget } from "./targets/docker";
 import { kubernetesTarget, openshiftTarget } from "./targets/kubernetes";
 import { Problem, TargetContext, TargetModule } from "./targets/target";
 
-
 export interface ConfigProblem {
   /** Key path, e.g. `keycloak.nodes`. */
   readonly path: string;
@@ -95,7 +94,7 @@ function lenientParse(values: Record<string, unknown>): LenientConfig {
 
 /** The configuration with the target's own section present (its defaults, when the stack sets none). */
 function withOwnSection(raw: RawConfig): LenientConfig {
-  return raw[raw.target] === undefined ? ({ ...raw, [raw.target]: ownSection(raw) }) : (raw);
+  return raw[raw.target] === undefined ? { ...raw, [raw.target]: ownSection(raw) } : raw;
 }
 
 function ownSection(raw: RawConfig) {
@@ -112,7 +111,10 @@ function sharedRules(config: LenientConfig, values: Record<string, unknown>, pro
   const kc = config.keycloak ?? {};
   const target = config.target;
   if (kc.version !== undefined && !KeycloakVersion.of(kc.version).atLeast(MinimumVersion.major, MinimumVersion.minor)) {
-    problem("keycloak.version", `Keycloak ${kc.version} is too old: this project needs 26.4 or later (the pinned version is ${KeycloakVersion.pinned.toString()})`);
+    problem(
+      "keycloak.version",
+      `Keycloak ${kc.version} is too old: this project needs 26.4 or later (the pinned version is ${KeycloakVersion.pinned.toString()})`,
+    );
   }
   if (kc.cacheMode === CacheMode.Local && kc.acknowledgeLocalCache === false) {
     problem(
@@ -133,11 +135,17 @@ function sharedRules(config: LenientConfig, values: Record<string, unknown>, pro
     for (const key of Object.keys(TargetSections)) {
       const applies = key === target;
       if (!applies && values[key] !== undefined) {
-        problem(key, `${key} settings apply only to target "${key}" (this stack's target is "${target}"); remove them (pulumi config rm ${key})`);
+        problem(
+          key,
+          `${key} settings apply only to target "${key}" (this stack's target is "${target}"); remove them (pulumi config rm ${key})`,
+        );
       }
     }
     if (!isSet(values, "keycloak", "hostname") && Targets[target].defaultPublicUrl(config, context) === undefined) {
-      problem("keycloak.hostname", `the ${target} target needs the public URL of its load balancer: pulumi config set --path keycloak.hostname https://sso.example.com`);
+      problem(
+        "keycloak.hostname",
+        `the ${target} target needs the public URL of its load balancer: pulumi config set --path keycloak.hostname https://sso.example.com`,
+      );
     }
   }
   databaseRules(config, values, problem);
@@ -148,19 +156,28 @@ function databaseRules(config: LenientConfig, values: Record<string, unknown>, p
   if (mode === DatabaseMode.External) {
     for (const field of ["jdbcUrl", "password"] as const) {
       if (!isSet(values, "database", field)) {
-        const how = field === "password" ? "pulumi config set --secret --path database.password <password>" : "pulumi config set --path database.jdbcUrl jdbc:postgresql://db.internal:5432/keycloak";
+        const how =
+          field === "password"
+            ? "pulumi config set --secret --path database.password <password>"
+            : "pulumi config set --path database.jdbcUrl jdbc:postgresql://db.internal:5432/keycloak";
         problem(`database.${field}`, `an external database needs it: ${how}`);
       }
     }
     for (const field of ["name", "resources", "storageGb"] as const) {
       if (isSet(values, "database", field)) {
-        problem(`database.${field}`, `applies only to a managed database (database.mode managed); the external one is named by database.jdbcUrl: remove it (pulumi config rm --path database.${field})`);
+        problem(
+          `database.${field}`,
+          `applies only to a managed database (database.mode managed); the external one is named by database.jdbcUrl: remove it (pulumi config rm --path database.${field})`,
+        );
       }
     }
   } else if (mode === DatabaseMode.Managed) {
     for (const field of ["jdbcUrl", "password"] as const) {
       if (isSet(values, "database", field)) {
-        problem(`database.${field}`, `applies only to an external database: set database.mode to external, or remove it (pulumi config rm --path database.${field}); a managed database's password is generated`);
+        problem(
+          `database.${field}`,
+          `applies only to an external database: set database.mode to external, or remove it (pulumi config rm --path database.${field}); a managed database's password is generated`,
+        );
       }
     }
   }
@@ -204,7 +221,13 @@ function database(raw: RawConfig, defaults: TargetModule<Target, unknown, unknow
   if (db.mode === DatabaseMode.External && db.jdbcUrl !== undefined && db.password !== undefined) {
     return { mode: DatabaseMode.External, jdbcUrl: db.jdbcUrl, username: db.username, password: db.password };
   }
-  return { mode: DatabaseMode.Managed, name: db.name, username: db.username, resources: withDefaults(db.resources, defaults.database), storageGb: db.storageGb ?? defaults.storageGb ?? 10 };
+  return {
+    mode: DatabaseMode.Managed,
+    name: db.name,
+    username: db.username,
+    resources: withDefaults(db.resources, defaults.database),
+    storageGb: db.storageGb ?? defaults.storageGb ?? 10,
+  };
 }
 
 function withDefaults(set: ResourceSpec | undefined, defaults: ResourceSpec): ResourceSpec {
@@ -237,7 +260,9 @@ function unknownKeyMessage(path: string, parent: string): string {
     return `moved to ${moved}: pulumi config rm --path ${path}, then set the new key`;
   }
   const known = parent
-    ? Object.keys((SharedSections as Record<string, object>)[parent] ?? (TargetSections as Record<string, object>)[parent] ?? {}).map((k) => `${parent}.${k}`)
+    ? Object.keys((SharedSections as Record<string, object>)[parent] ?? (TargetSections as Record<string, object>)[parent] ?? {}).map(
+        (k) => `${parent}.${k}`,
+      )
     : Object.keys(configSchema.shape);
   const near = known.find((k) => editDistance(k.toLowerCase(), path.toLowerCase()) <= 2);
   return `unknown key; remove it (pulumi config rm --path ${path})${near ? ` or did you mean ${near}?` : " or check its spelling"}`;
@@ -276,4 +301,3 @@ export function throwProblems(problems: readonly ConfigProblem[]): never {
     errors: problems.map((p) => ({ propertyPath: configKey(p.path), reason: p.message })),
   });
 }
-

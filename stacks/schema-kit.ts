@@ -24,7 +24,10 @@ export function decimal(min: number, max: number) {
 }
 
 /** true/false, also accepted as the strings "true"/"false". */
-export const bool = z.preprocess((value) => (value === "true" ? true : value === "false" ? false : value), z.boolean({ error: "must be true or false" }));
+export const bool = z.preprocess(
+  (value) => (value === "true" ? true : value === "false" ? false : value),
+  z.boolean({ error: "must be true or false" }),
+);
 
 export function oneOf<T extends Record<string, string>>(values: T) {
   const list = Object.values(values) as [T[keyof T], ...T[keyof T][]];
@@ -88,7 +91,8 @@ const tag = "[\\w][\\w.-]{0,127}";
 const digest = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
 export const ImageReference = new RegExp(`^(?:${domain}/)?${pathComponent}(?:/${pathComponent})*(?::${tag})?(?:@${digest})?$`);
 
-const ImageMessage = "must be an image reference such as quay.io/keycloak/keycloak:26.7.3 (lower-case name, optional :tag and @sha256:digest)";
+const ImageMessage =
+  "must be an image reference such as quay.io/keycloak/keycloak:26.7.3 (lower-case name, optional :tag and @sha256:digest)";
 export const imageRef = z.string({ error: ImageMessage }).superRefine((value, ctx) => {
   if (value.trim() !== value) {
     ctx.addIssue({ code: "custom", message: `${ImageMessage}, without leading or trailing blanks` });
@@ -105,7 +109,9 @@ export const LogLevelPattern = new RegExp(`^(?:${category}:)?${level}(?:,(?:${ca
 
 export const logLevel = z
   .string({ error: `must be a Keycloak log level (${LogLevels.join(", ")}) or category:level pairs, e.g. info,org.keycloak.events:debug` })
-  .regex(LogLevelPattern, { error: `must be a Keycloak log level (${LogLevels.join(", ")}) or category:level pairs, e.g. info,org.keycloak.events:debug` });
+  .regex(LogLevelPattern, {
+    error: `must be a Keycloak log level (${LogLevels.join(", ")}) or category:level pairs, e.g. info,org.keycloak.events:debug`,
+  });
 
 export const version = z
   .string({ error: `must be a Keycloak version such as ${KeycloakVersion.pinned.toString()}` })

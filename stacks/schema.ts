@@ -9,7 +9,21 @@ import { KeycloakVersion } from "../components/keycloak/version";
 import { awsFields } from "./targets/aws";
 import { dockerFields } from "./targets/docker";
 import { kubernetesFields, openshiftFields } from "./targets/kubernetes";
-import { bool, identifier, imageRef, int, keycloakName, logLevel, oneOf, resources, secret, section, text, url, version } from "./schema-kit";
+import {
+  bool,
+  identifier,
+  imageRef,
+  int,
+  keycloakName,
+  logLevel,
+  oneOf,
+  resources,
+  secret,
+  section,
+  text,
+  url,
+  version,
+} from "./schema-kit";
 
 export const keycloakFields = {
   version: version.default(KeycloakVersion.pinned.toString()),
@@ -48,7 +62,9 @@ export const loadBalancerFields = {
 };
 
 export const realmFields = {
-  name: keycloakName.refine((name) => name !== "master", { error: 'must not be "master": the chaos realm is imported and owned by the stack' }).default("chaos"),
+  name: keycloakName
+    .refine((name) => name !== "master", { error: 'must not be "master": the chaos realm is imported and owned by the stack' })
+    .default("chaos"),
   clientId: keycloakName.default("chaos-cli"),
   redirectUri: url("https://app.example.com/callback").optional(),
   testUsers: int(1, 10000).default(10),
@@ -103,13 +119,17 @@ export type RawConfig = z.output<typeof configSchema>;
  * fields run (and report) even when some field is wrong.
  */
 export type LenientConfig = {
-  readonly [K in keyof RawConfig]?: NonNullable<RawConfig[K]> extends Record<string, unknown> ? Partial<NonNullable<RawConfig[K]>> : RawConfig[K];
+  readonly [K in keyof RawConfig]?: NonNullable<RawConfig[K]> extends Record<string, unknown>
+    ? Partial<NonNullable<RawConfig[K]>>
+    : RawConfig[K];
 };
 export type TopLevelKey = keyof RawConfig;
 export const TopLevelKeys = Object.keys(configSchema.shape) as TopLevelKey[];
 
 /** Section keys whose values are objects. */
-export const SectionKeys = [...Object.keys(SharedSections), ...Object.keys(TargetSections)] as (keyof typeof SharedSections | keyof typeof TargetSections)[];
+export const SectionKeys = [...Object.keys(SharedSections), ...Object.keys(TargetSections)] as (
+  keyof typeof SharedSections | keyof typeof TargetSections
+)[];
 
 /** Keys that moved: the unknown-key message points to the new place. */
 export const MovedKeys: Readonly<Record<string, string>> = {

@@ -60,7 +60,14 @@ export class ResourceRecorder {
       newResource: (args) => {
         const secretInputs: string[] = [];
         const inputs = unwrapSecrets(args.inputs, "", secretInputs) as Record<string, unknown>;
-        this.resources.push({ type: args.type, name: args.name, inputs, secretInputs, provider: args.provider, urn: `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${args.type}::${args.name}` });
+        this.resources.push({
+          type: args.type,
+          name: args.name,
+          inputs,
+          secretInputs,
+          provider: args.provider,
+          urn: `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${args.type}::${args.name}`,
+        });
         const raw = args.inputs as Record<string, unknown>;
         return { id: `${args.name}-id`, state: { ...raw, ...this.computed(args.type, args.name, inputs) } };
       },
@@ -96,4 +103,3 @@ export async function resolve<T>(output: pulumi.Input<T>): Promise<{ value: T; s
 export async function value<T>(output: pulumi.Input<T>): Promise<T> {
   return (await resolve(output)).value;
 }
-

@@ -21,7 +21,11 @@ export interface ProgramOptions {
 }
 
 /** Config as top-level keys of the namespace; objects are stored as JSON like Pulumi does. */
-async function start(config: Record<string, unknown>, stack: string, options: ProgramOptions): Promise<{ recorder: ResourceRecorder; program: () => unknown }> {
+async function start(
+  config: Record<string, unknown>,
+  stack: string,
+  options: ProgramOptions,
+): Promise<{ recorder: ResourceRecorder; program: () => unknown }> {
   const recorder = new ResourceRecorder();
   await pulumi.runtime.setMocks(recorder.mocks(), "keycloak-cluster", stack, false);
   const all: Record<string, string> = { ...options.providerConfig };

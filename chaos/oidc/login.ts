@@ -26,7 +26,11 @@ export class LoginError extends Error {
   }
 }
 
-export async function startAuthorization(config: client.Configuration, redirectUri: string, extra: Record<string, string> = {}): Promise<LoginRequest> {
+export async function startAuthorization(
+  config: client.Configuration,
+  redirectUri: string,
+  extra: Record<string, string> = {},
+): Promise<LoginRequest> {
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const url = client.buildAuthorizationUrl(config, {
@@ -66,7 +70,11 @@ export async function submitCredentials(browser: Browser, login: LoginInProgress
 }
 
 /** The SSO check: `prompt=none` with the browser's cookies yields a code while the session lives. */
-export async function silentAuthorization(browser: Browser, config: client.Configuration, redirectUri: string): Promise<{ request: LoginRequest; redirect: URL }> {
+export async function silentAuthorization(
+  browser: Browser,
+  config: client.Configuration,
+  redirectUri: string,
+): Promise<{ request: LoginRequest; redirect: URL }> {
   const request = await startAuthorization(config, redirectUri, { prompt: "none" });
   const response = await browser.request(request.url);
   return { request, redirect: await codeRedirect(response, "prompt=none") };
@@ -90,7 +98,12 @@ async function codeRedirect(response: Response, what: string): Promise<URL> {
 
 /** What a Keycloak page tells the user: its feedback or field error, else its title. */
 export function pageMessage(html: string): string {
-  const pick = (re: RegExp) => re.exec(html)?.[1]?.replace(/<[^>]+>/g, "").replace(/\s+/g, " ").trim();
+  const pick = (re: RegExp) =>
+    re
+      .exec(html)?.[1]
+      ?.replace(/<[^>]+>/g, "")
+      .replace(/\s+/g, " ")
+      .trim();
   return (
     pick(/id="input-error[^"]*"[^>]*>([\s\S]*?)<\/span>/) ||
     pick(/class="[^"]*(?:kc-feedback-text|alert-title|pf-v5-c-alert__title)[^"]*"[^>]*>([\s\S]*?)<\/(?:span|p|h4|div)>/) ||

@@ -38,7 +38,11 @@ export interface Outcome {
 
 type Check = (ctx: CheckContext) => Promise<Outcome[]>;
 
-async function each<T extends { id: string }>(ctx: CheckContext, items: readonly T[], fn: (item: T) => Promise<string | undefined>): Promise<Outcome[]> {
+async function each<T extends { id: string }>(
+  ctx: CheckContext,
+  items: readonly T[],
+  fn: (item: T) => Promise<string | undefined>,
+): Promise<Outcome[]> {
   return mapLimit(items, ctx.concurrency, async (item) => {
     try {
       return { subject: item.id, detail: await fn(item) };
@@ -114,7 +118,11 @@ export const SessionChecks: Readonly<Partial<Record<CheckName, Check>>> = {
       const logout = await ctx.fetch(ctx.route)(endpoint, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ client_id: ctx.client.clientId, client_secret: ctx.client.clientSecret, refresh_token: s.refreshToken }).toString(),
+        body: new URLSearchParams({
+          client_id: ctx.client.clientId,
+          client_secret: ctx.client.clientSecret,
+          refresh_token: s.refreshToken,
+        }).toString(),
       });
       await logout.arrayBuffer();
       if (logout.status !== 204) {

@@ -14,7 +14,10 @@ import { CheckResult, ClusterProbes, LoadBalancer, Route, RoundFixtures, Session
 import { Session, SessionStore, UserQueue } from "./session-store";
 import { startTraffic, userinfoRequest } from "./traffic";
 
-type ProbeOutputs = Pick<ClusterOutputs, "issuerUrl" | "publicUrl" | "clientId" | "clientSecret" | "redirectUri" | "testUsers" | "loadBalancerUrl">;
+type ProbeOutputs = Pick<
+  ClusterOutputs,
+  "issuerUrl" | "publicUrl" | "clientId" | "clientSecret" | "redirectUri" | "testUsers" | "loadBalancerUrl"
+>;
 
 export class KeycloakProbes implements ClusterProbes {
   /** openid-client configurations by base URL (discovery once per route; a moved node gets a new one). */
@@ -96,7 +99,13 @@ export class KeycloakProbes implements ClusterProbes {
     if (home !== nodeId) {
       throw new Error(`a login done on ${nodeId} created its session on ${route ?? "an unknown node"}`);
     }
-    return { id: this.store.id("s", user.username, nodeId), browser, home, accessToken: tokens.access_token, refreshToken: tokens.refresh_token ?? "" };
+    return {
+      id: this.store.id("s", user.username, nodeId),
+      browser,
+      home,
+      accessToken: tokens.access_token,
+      refreshToken: tokens.refresh_token ?? "",
+    };
   }
 
   async createSessions(count: number, nodeIds: readonly string[]): Promise<SessionCounts> {
@@ -132,7 +141,11 @@ export class KeycloakProbes implements ClusterProbes {
       return { id: this.store.id("code", user.username, id), request: login, redirect, home: id };
     });
     this.store.logoutSubjects = await mapLimit(nodeIds, this.concurrency, (id, i) => this.loginOn(id, i));
-    return { inProgress: this.store.pendingLogins.length, codes: this.store.pendingCodes.length, logouts: this.store.logoutSubjects.length };
+    return {
+      inProgress: this.store.pendingLogins.length,
+      codes: this.store.pendingCodes.length,
+      logouts: this.store.logoutSubjects.length,
+    };
   }
 
   async check(check: CheckName, route: Route, survivors: readonly string[]): Promise<CheckResult> {
@@ -142,8 +155,18 @@ export class KeycloakProbes implements ClusterProbes {
     }
     const started = performance.now();
     const outcomes = await run(this.context(route, survivors));
-    const failures: CheckFailure[] = outcomes.filter((o) => o.detail !== undefined).map((o) => ({ subject: o.subject, detail: o.detail ?? "" }));
-    return { check, node: route, passed: outcomes.length - failures.length, total: outcomes.length, failures, failedSubjects: failures.map((f) => f.subject), durationMs: since(started) };
+    const failures: CheckFailure[] = outcomes
+      .filter((o) => o.detail !== undefined)
+      .map((o) => ({ subject: o.subject, detail: o.detail ?? "" }));
+    return {
+      check,
+      node: route,
+      passed: outcomes.length - failures.length,
+      total: outcomes.length,
+      failures,
+      failedSubjects: failures.map((f) => f.subject),
+      durationMs: since(started),
+    };
   }
 
   private context(route: Route, survivors: readonly string[]): CheckContext {
@@ -166,6 +189,10 @@ export class KeycloakProbes implements ClusterProbes {
     if (!endpoint) {
       throw new Error("the discovery document has no userinfo_endpoint");
     }
-    return startTraffic(userinfoRequest(this.fetch(LoadBalancer), endpoint, () => session?.accessToken ?? ""), ratePerSecond, maxMs);
+    return startTraffic(
+      userinfoRequest(this.fetch(LoadBalancer), endpoint, () => session?.accessToken ?? ""),
+      ratePerSecond,
+      maxMs,
+    );
   }
 }

@@ -22,7 +22,12 @@ export function summarize(latencies: readonly number[], errors: number): Traffic
  * Sends `request()` at `ratePerSecond` until stopped or `maxMs` passed (and never more than
  * rate × maxMs/1000 requests), each with a timeout. A non-2xx answer or a network error counts.
  */
-export function startTraffic(request: (signal: AbortSignal) => Promise<Response>, ratePerSecond: number, maxMs: number, timeoutMs = 10_000): Traffic {
+export function startTraffic(
+  request: (signal: AbortSignal) => Promise<Response>,
+  ratePerSecond: number,
+  maxMs: number,
+  timeoutMs = 10_000,
+): Traffic {
   const latencies: number[] = [];
   let errors = 0;
   let stopped = false;

@@ -101,9 +101,14 @@ export class ConsoleReporter implements EventSink {
       }
       case "sessions": {
         const perNode = Object.entries(event.perNode).map(([node, n]) => `${node} ${n}`);
-        const extra = [event.inProgress ? `${event.inProgress} login(s) in progress` : "", event.codes ? `${event.codes} unredeemed code(s)` : ""].filter(Boolean);
+        const extra = [
+          event.inProgress ? `${event.inProgress} login(s) in progress` : "",
+          event.codes ? `${event.codes} unredeemed code(s)` : "",
+        ].filter(Boolean);
         const what = event.round === undefined ? "sessions" : "round fixtures";
-        return [`${round(event.round)}${what}: ${event.loggedIn} logged in${perNode.length ? ` (${perNode.join(", ")})` : ""}${extra.length ? `, ${extra.join(", ")}` : ""}`];
+        return [
+          `${round(event.round)}${what}: ${event.loggedIn} logged in${perNode.length ? ` (${perNode.join(", ")})` : ""}${extra.length ? `, ${extra.join(", ")}` : ""}`,
+        ];
       }
       case "round-start": {
         const victims = event.victims.map((v) => `${v} (${event.sessionsOnVictims[v] ?? 0} sessions)`).join(", ");
@@ -116,7 +121,9 @@ export class ConsoleReporter implements EventSink {
           case "inject":
             return [event.ok ? yellow(`${what} injecting`) : red(`${what} INJECT FAILED${why}`)];
           case "verified":
-            return [event.ok ? yellow(`${what} verified ${event.kind === "pause" ? "paused" : "down"}`) : red(`${what} NOT VERIFIED${why}`)];
+            return [
+              event.ok ? yellow(`${what} verified ${event.kind === "pause" ? "paused" : "down"}`) : red(`${what} NOT VERIFIED${why}`),
+            ];
           case "restore":
             return [`${what} restoring`];
           case "restored":
@@ -136,7 +143,9 @@ export class ConsoleReporter implements EventSink {
         const rate = event.requests ? ` (${((100 * event.errors) / event.requests).toFixed(1)}%)` : "";
         const errors = `${event.errors} error(s)${rate}`;
         const l = event.latencyMs;
-        return [`round ${event.round} traffic @lb: ${event.requests} requests, ${event.errors ? yellow(errors) : errors}, latency p50 ${l.p50} ms, p95 ${l.p95} ms, max ${l.max} ms`];
+        return [
+          `round ${event.round} traffic @lb: ${event.requests} requests, ${event.errors ? yellow(errors) : errors}, latency p50 ${l.p50} ms, p95 ${l.p95} ms, max ${l.max} ms`,
+        ];
       }
       case "timing":
         return [dim(`round ${event.round} ${event.phase}: ${formatDuration(event.ms)}`)];

@@ -53,9 +53,10 @@ function checksTable(checks: readonly Event<"check">[]): string {
   const rows = checks.map((c) => {
     const ok = c.passed >= c.total;
     const failures = c.failures.length
-      ? `<ul class="failures">${c.failures.slice(0, 20).map((f) => `<li><code>${esc(f.subject)}</code> ${esc(truncate(f.detail, 200))}</li>`).join("")}${
-          c.failures.length > 20 ? `<li>… ${c.failures.length - 20} more</li>` : ""
-        }</ul>`
+      ? `<ul class="failures">${c.failures
+          .slice(0, 20)
+          .map((f) => `<li><code>${esc(f.subject)}</code> ${esc(truncate(f.detail, 200))}</li>`)
+          .join("")}${c.failures.length > 20 ? `<li>… ${c.failures.length - 20} more</li>` : ""}</ul>`
       : "";
     return `<tr><td>${esc(c.phase)}</td><td>${esc(c.check)}</td><td>${esc(c.node)}</td><td class="num ${ok ? "ok" : "bad"}">${c.passed}/${c.total}</td><td>${failures}</td><td class="num">${esc(formatDuration(c.durationMs))}</td></tr>`;
   });
@@ -63,11 +64,19 @@ function checksTable(checks: readonly Event<"check">[]): string {
 }
 
 function roundSection(round: number, events: readonly ChaosEvent[], at: (iso: string) => string): string {
-  const of = <T extends ChaosEvent["type"]>(type: T) => events.filter((e): e is Event<T> => e.type === type && "round" in e && e.round === round);
+  const of = <T extends ChaosEvent["type"]>(type: T) =>
+    events.filter((e): e is Event<T> => e.type === type && "round" in e && e.round === round);
   const start = of("round-start")[0];
   const victims = start ? start.victims.map((v) => `${esc(v)} (${start.sessionsOnVictims[v] ?? 0} sessions)`).join(", ") : "";
   const faults = of("fault").map((f) =>
-    row([esc(at(f.at)), esc(f.node), esc(f.kind), esc(f.action), f.ok ? `<span class="ok">ok</span>` : `<span class="bad">failed</span>`, esc(f.message ?? "")]),
+    row([
+      esc(at(f.at)),
+      esc(f.node),
+      esc(f.kind),
+      esc(f.action),
+      f.ok ? `<span class="ok">ok</span>` : `<span class="bad">failed</span>`,
+      esc(f.message ?? ""),
+    ]),
   );
   const traffic = of("traffic").map(
     (t) =>
@@ -114,7 +123,14 @@ ${end?.message ? `<p>${esc(end.message)}</p>` : ""}
 </header>
 ${end?.lost.length ? `<h2>Lost sessions (${end.lost.length})</h2><ul>${end.lost.map((l) => `<li><code>${esc(l)}</code></li>`).join("")}</ul>` : ""}
 <h2>Configuration</h2>
-${config ? table(["setting", "value"], configRows(config).map(([k, v]) => row([esc(k), esc(v)]))) : "<p>No run-start event was recorded.</p>"}
+${
+  config
+    ? table(
+        ["setting", "value"],
+        configRows(config).map(([k, v]) => row([esc(k), esc(v)])),
+      )
+    : "<p>No run-start event was recorded.</p>"
+}
 <h2>Timeline</h2>
 ${renderTimeline(events)}
 <p class="legend muted"><span><i class="sw" style="background:#a5d6a7"></i>up</span><span><i class="sw" style="background:#e57373"></i>down (fault verified → restored)</span><span>▼ fault injected</span><span>▲ restored</span><span><i class="sw" style="background:#2e7d32"></i>check passed</span><span><i class="sw" style="background:#c62828"></i>check failed</span><span><i class="sw" style="background:#64b5f6"></i>traffic</span> · seconds from the run start</p>
@@ -127,7 +143,12 @@ ${table(
       esc(s.phase),
       s.round === undefined ? "" : String(s.round),
       s.ok ? `<span class="ok">ok</span>` : `<span class="bad">not reached</span>${s.message ? ` ${esc(s.message)}` : ""}`,
-      s.nodes.map((n) => `${esc(n.id)}: <span class="${n.ready ? "ok" : "bad"}">${n.ready ? "ready" : "not ready"}</span>${n.clusterSize === undefined ? "" : `, size ${n.clusterSize}`}`).join("<br>"),
+      s.nodes
+        .map(
+          (n) =>
+            `${esc(n.id)}: <span class="${n.ready ? "ok" : "bad"}">${n.ready ? "ready" : "not ready"}</span>${n.clusterSize === undefined ? "" : `, size ${n.clusterSize}`}`,
+        )
+        .join("<br>"),
     ]),
   ),
 )}

@@ -57,7 +57,12 @@ export function createReporters(options: ReporterOptions): Reporters {
         if (result.status === "fulfilled") {
           files.push(result.value);
         } else {
-          const warning: ChaosEvent = { type: "log", at: new Date().toISOString(), level: "warn", message: `could not write ${writers[i].file}: ${describeError(result.reason)}` };
+          const warning: ChaosEvent = {
+            type: "log",
+            at: new Date().toISOString(),
+            level: "warn",
+            message: `could not write ${writers[i].file}: ${describeError(result.reason)}`,
+          };
           live.emit(warning);
         }
       });

@@ -39,14 +39,19 @@ export function junitXml(events: readonly ChaosEvent[]): string {
     }
     return span.suite;
   };
-  const roundCase = (round: number, at: string, name: string): TestCase => suite(`round ${round}`, at).testCase().className(`chaos.round-${round}`).name(name);
+  const roundCase = (round: number, at: string, name: string): TestCase =>
+    suite(`round ${round}`, at).testCase().className(`chaos.round-${round}`).name(name);
   // Each fault's own verified event is its case; the runner's aggregate check is kept only without them.
   const verifiedRounds = new Set(events.flatMap((e) => (e.type === "fault" && e.action === "verified" ? [e.round] : [])));
 
   for (const event of events) {
     switch (event.type) {
       case "steady-state":
-        steadyState(event, event.round === undefined ? suite(`steady state ${event.phase}`, event.at) : suite(`round ${event.round}`, event.at), config?.clusterSize);
+        steadyState(
+          event,
+          event.round === undefined ? suite(`steady state ${event.phase}`, event.at) : suite(`round ${event.round}`, event.at),
+          config?.clusterSize,
+        );
         break;
       case "check": {
         if (event.check === "fault-injected" && verifiedRounds.has(event.round)) {
@@ -55,7 +60,10 @@ export function junitXml(events: readonly ChaosEvent[]): string {
         const c = roundCase(event.round, event.at, `${event.phase} ${event.check} @${event.node}`).time(event.durationMs / 1000);
         if (event.passed < event.total) {
           const subjects = event.failures.map((f) => f.subject);
-          c.failure(`${event.total - event.passed} of ${event.total} failed: ${subjects.length ? subjects.join(", ") : "no subjects reported"}`, event.check);
+          c.failure(
+            `${event.total - event.passed} of ${event.total} failed: ${subjects.length ? subjects.join(", ") : "no subjects reported"}`,
+            event.check,
+          );
           c.standardError(event.failures.map((f) => `${f.subject}: ${f.detail}`).join("\n"));
         }
         break;
@@ -110,10 +118,15 @@ export function junitXml(events: readonly ChaosEvent[]): string {
 function steadyState(event: Event<"steady-state">, s: TestSuite, clusterSize: number | undefined): void {
   let anyFailed = false;
   for (const node of event.nodes) {
-    const c = s.testCase().className(event.round === undefined ? "chaos.steady-state" : `chaos.round-${event.round}`).name(`${event.phase} steady-state @${node.id}`);
+    const c = s
+      .testCase()
+      .className(event.round === undefined ? "chaos.steady-state" : `chaos.round-${event.round}`)
+      .name(`${event.phase} steady-state @${node.id}`);
     const problems = [
       node.ready ? "" : "not ready",
-      node.clusterSize !== undefined && clusterSize !== undefined && node.clusterSize !== clusterSize ? `cluster size ${node.clusterSize}, want ${clusterSize}` : "",
+      node.clusterSize !== undefined && clusterSize !== undefined && node.clusterSize !== clusterSize
+        ? `cluster size ${node.clusterSize}, want ${clusterSize}`
+        : "",
     ].filter(Boolean);
     if (problems.length) {
       anyFailed = true;
@@ -121,7 +134,10 @@ function steadyState(event: Event<"steady-state">, s: TestSuite, clusterSize: nu
     }
   }
   if (!event.ok && !anyFailed) {
-    s.testCase().className("chaos.steady-state").name(`${event.phase} steady-state`).failure(event.message ?? "steady state not reached", "steady-state");
+    s.testCase()
+      .className("chaos.steady-state")
+      .name(`${event.phase} steady-state`)
+      .failure(event.message ?? "steady state not reached", "steady-state");
   }
 }
 

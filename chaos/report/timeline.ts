@@ -27,7 +27,13 @@ export function timelineLanes(events: readonly ChaosEvent[]): string[] {
   const lanes = new Set((runConfigOf(events)?.nodes ?? []).map((n) => n.id));
   for (const e of events) {
     const named =
-      e.type === "fault" || e.type === "node-state" ? [e.node] : e.type === "check" ? nodesOf(e.node) : e.type === "steady-state" ? e.nodes.map((n) => n.id) : [];
+      e.type === "fault" || e.type === "node-state"
+        ? [e.node]
+        : e.type === "check"
+          ? nodesOf(e.node)
+          : e.type === "steady-state"
+            ? e.nodes.map((n) => n.id)
+            : [];
     named.filter((n) => n !== LoadBalancerLane).forEach((n) => lanes.add(n));
   }
   return [...lanes, LoadBalancerLane];
@@ -84,7 +90,8 @@ export function renderTimeline(events: readonly ChaosEvent[]): string {
     }
     for (const s of nodeSegments(events, lane, start, end)) {
       const title = `${lane} ${s.down ? "down" : "up"} ${n1((s.from - start) / 1000)}s–${n1((s.to - start) / 1000)}s`;
-      add(lane, 
+      add(
+        lane,
         `<rect class="bar ${s.down ? "down" : "up"}" x="${n1(x(s.from))}" y="${y + 10}" width="${n1(Math.max(x(s.to) - x(s.from), 0.5))}" height="12"><title>${escapeHtml(title)}</title></rect>`,
       );
     }
@@ -94,11 +101,16 @@ export function renderTimeline(events: readonly ChaosEvent[]): string {
     if (e.type === "round-start") {
       roundStarts.set(e.round, e.at);
       const rx = n1(xAt(e.at));
-      overlay.push(`<line class="round" x1="${rx}" y1="${Top - 10}" x2="${rx}" y2="${bottom}"/>`, `<text class="round-label" x="${rx}" y="${Top - 12}">round ${e.round}</text>`);
+      overlay.push(
+        `<line class="round" x1="${rx}" y1="${Top - 10}" x2="${rx}" y2="${bottom}"/>`,
+        `<text class="round-label" x="${rx}" y="${Top - 12}">round ${e.round}</text>`,
+      );
     } else if (e.type === "fault" && parts.has(e.node) && (e.action === "inject" || e.action === "restored" || !e.ok)) {
       const fx = xAt(e.at);
       const y = laneY(e.node);
-      const title = escapeHtml(`round ${e.round}: ${e.kind} ${e.node} ${e.action}${e.ok ? "" : " FAILED"} at ${secs(e.at)}${e.message ? ` — ${e.message}` : ""}`);
+      const title = escapeHtml(
+        `round ${e.round}: ${e.kind} ${e.node} ${e.action}${e.ok ? "" : " FAILED"} at ${secs(e.at)}${e.message ? ` — ${e.message}` : ""}`,
+      );
       const shape = !e.ok
         ? `<path class="fault failed" d="M${n1(fx - 4)} ${y + 1}l8 8m0 -8l-8 8"/>`
         : e.action === "inject"
@@ -111,7 +123,10 @@ export function renderTimeline(events: readonly ChaosEvent[]): string {
       for (const lane of nodesOf(e.node).filter((l) => parts.has(l))) {
         const cx = n1(xAt(e.at));
         const y = laneY(lane);
-        add(lane, `<line class="tick ${ok ? "pass" : "fail"}" x1="${cx}" y1="${y + 24}" x2="${cx}" y2="${y + 33}"><title>${title}</title></line>`);
+        add(
+          lane,
+          `<line class="tick ${ok ? "pass" : "fail"}" x1="${cx}" y1="${y + 24}" x2="${cx}" y2="${y + 33}"><title>${title}</title></line>`,
+        );
       }
     } else if (e.type === "traffic") {
       const from = xAt(roundStarts.get(e.round) ?? e.at);
@@ -120,7 +135,8 @@ export function renderTimeline(events: readonly ChaosEvent[]): string {
       const title = escapeHtml(
         `round ${e.round} traffic: ${e.requests} requests, ${e.errors} errors, p50 ${e.latencyMs.p50} ms, p95 ${e.latencyMs.p95} ms, max ${e.latencyMs.max} ms`,
       );
-      add(LoadBalancerLane, 
+      add(
+        LoadBalancerLane,
         `<rect class="traffic ${e.errors ? "errors" : "clean"}" x="${n1(from)}" y="${y + 10}" width="${n1(Math.max(to - from, 2))}" height="12"><title>${title}</title></rect>`,
       );
     }
@@ -130,7 +146,10 @@ export function renderTimeline(events: readonly ChaosEvent[]): string {
   const axis = [`<line class="axis" x1="${LabelWidth}" y1="${bottom + 4}" x2="${LabelWidth + PlotWidth}" y2="${bottom + 4}"/>`];
   for (let s = 0; s * 1000 <= span; s += step) {
     const ax = n1(x(start + s * 1000));
-    axis.push(`<line class="axis" x1="${ax}" y1="${bottom + 4}" x2="${ax}" y2="${bottom + 9}"/>`, `<text class="axis-label" x="${ax}" y="${bottom + 21}">${s}s</text>`);
+    axis.push(
+      `<line class="axis" x1="${ax}" y1="${bottom + 4}" x2="${ax}" y2="${bottom + 9}"/>`,
+      `<text class="axis-label" x="${ax}" y="${bottom + 21}">${s}s</text>`,
+    );
   }
 
   const height = bottom + 30;

@@ -6,15 +6,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSpec, ManagedDatabaseSpec, ResourceSpec } from "../keycloak/model";
 import { literalValue, NodeValue } from "../keycloak/node-value";
-import {
-  HealthPaths,
-  KeycloakPorts,
-  SecretEnv,
-  databaseUrl,
-  nodeEnvironment,
-  realmImportFile,
-  startCommand,
-} from "../keycloak/settings";
+import { HealthPaths, KeycloakPorts, SecretEnv, databaseUrl, nodeEnvironment, realmImportFile, startCommand } from "../keycloak/settings";
 import { haproxyConfig } from "./haproxy";
 
 /** Docker-specific settings; everything else comes from the model. */
@@ -116,7 +108,11 @@ export function postgresArgs(
     hostname: names.db,
     restart: "unless-stopped",
     envs: pulumi.secret(
-      inputs.password.apply((password) => [`POSTGRES_DB=${database.name}`, `POSTGRES_USER=${database.username}`, `POSTGRES_PASSWORD=${password}`]),
+      inputs.password.apply((password) => [
+        `POSTGRES_DB=${database.name}`,
+        `POSTGRES_USER=${database.username}`,
+        `POSTGRES_PASSWORD=${password}`,
+      ]),
     ),
     volumes: [{ volumeName: inputs.volume, containerPath: "/var/lib/postgresql/data" }],
     networksAdvanced: [{ name: inputs.network, aliases: [names.db] }],
@@ -141,7 +137,12 @@ export interface NodeSecrets {
   readonly realmJson: pulumi.Output<string>;
 }
 
-export function keycloakNodeArgs(spec: ClusterSpec, target: DockerTargetSpec, index: number, inputs: ContainerInputs & NodeSecrets): docker.ContainerArgs {
+export function keycloakNodeArgs(
+  spec: ClusterSpec,
+  target: DockerTargetSpec,
+  index: number,
+  inputs: ContainerInputs & NodeSecrets,
+): docker.ContainerArgs {
   const names = dockerNames(target.namePrefix);
   const nodeName = names.node(index);
   // One Docker network: every node reaches the others on its container address; nothing to advertise.
@@ -156,7 +157,11 @@ export function keycloakNodeArgs(spec: ClusterSpec, target: DockerTargetSpec, in
     envs: pulumi.secret(
       pulumi
         .all([inputs.dbPassword, inputs.adminPassword])
-        .apply(([dbPassword, adminPassword]) => [...env, `${SecretEnv.dbPassword}=${dbPassword}`, `${SecretEnv.adminPassword}=${adminPassword}`]),
+        .apply(([dbPassword, adminPassword]) => [
+          ...env,
+          `${SecretEnv.dbPassword}=${dbPassword}`,
+          `${SecretEnv.adminPassword}=${adminPassword}`,
+        ]),
     ),
     uploads: [{ file: realmImportFile(spec.realm.name), content: inputs.realmJson }],
     networksAdvanced: [{ name: inputs.network, aliases: [nodeName, names.nodesAlias] }],

@@ -6,7 +6,16 @@ import { issuerUrl } from "../keycloak/settings";
 import { KeycloakClusterParts } from "../shared/cluster";
 import { clusterSecrets } from "../shared/cluster-secrets";
 import { DriverHandle } from "../shared/outputs";
-import { DockerTargetSpec, dockerNames, keycloakNodeArgs, labels, loadBalancerArgs, loadBalancerUrl, nodeUrls, postgresArgs } from "./containers";
+import {
+  DockerTargetSpec,
+  dockerNames,
+  keycloakNodeArgs,
+  labels,
+  loadBalancerArgs,
+  loadBalancerUrl,
+  nodeUrls,
+  postgresArgs,
+} from "./containers";
 
 export interface DockerKeycloakClusterArgs {
   /** The validated cluster model. */
@@ -36,10 +45,18 @@ export class DockerKeycloakCluster extends pulumi.ComponentResource implements K
     const child = { parent: this };
     const secrets = clusterSecrets(name, spec, this);
 
-    const network = new docker.Network(`${name}-net`, { name: names.network, driver: "bridge", labels: labels(target.namePrefix, "network") }, child);
-    const image = (role: string, ref: string) => new docker.RemoteImage(`${name}-${role}-image`, { name: ref, keepLocally: true }, child).imageId;
+    const network = new docker.Network(
+      `${name}-net`,
+      { name: names.network, driver: "bridge", labels: labels(target.namePrefix, "network") },
+      child,
+    );
+    const image = (role: string, ref: string) =>
+      new docker.RemoteImage(`${name}-${role}-image`, { name: ref, keepLocally: true }, child).imageId;
 
-    const db = spec.database.mode === DatabaseMode.Managed ? this.database(name, spec.database, target, network, image("db", target.databaseImage), secrets.dbPassword) : undefined;
+    const db =
+      spec.database.mode === DatabaseMode.Managed
+        ? this.database(name, spec.database, target, network, image("db", target.databaseImage), secrets.dbPassword)
+        : undefined;
 
     const nodeInputs = {
       image: image("keycloak", spec.keycloak.image),
@@ -50,32 +67,48 @@ export class DockerKeycloakCluster extends pulumi.ComponentResource implements K
     };
     // On an empty database, nodes started together can crash in the schema migration: the
     // first node starts alone and the others wait until it is healthy.
-    const first = new docker.Container(`${name}-kc-0`, keycloakNodeArgs(spec, target, 0, nodeInputs), { ...child, dependsOn: db ? [db] : [] });
+    const first = new docker.Container(`${name}-kc-0`, keycloakNodeArgs(spec, target, 0, nodeInputs), {
+      ...child,
+      dependsOn: db ? [db] : [],
+    });
     const others = Array.from(
       { length: spec.keycloak.nodes - 1 },
-      (_, i) => new docker.Container(`${name}-kc-${i + 1}`, keycloakNodeArgs(spec, target, i + 1, nodeInputs), { ...child, dependsOn: [first] }),
+      (_, i) =>
+        new docker.Container(`${name}-kc-${i + 1}`, keycloakNodeArgs(spec, target, i + 1, nodeInputs), { ...child, dependsOn: [first] }),
     );
     const nodes = [first, ...others];
 
-    new docker.Container(`${name}-lb`, loadBalancerArgs(spec, target, { image: image("lb", target.loadBalancerImage), network: network.name }), {
-      ...child,
-      dependsOn: [first],
-    });
+    new docker.Container(
+      `${name}-lb`,
+      loadBalancerArgs(spec, target, { image: image("lb", target.loadBalancerImage), network: network.name }),
+      {
+        ...child,
+        dependsOn: [first],
+      },
+    );
 
     this.clusterId = pulumi.output(`docker/${target.namePrefix}`);
     this.issuerUrl = pulumi.output(issuerUrl(spec.keycloak.publicUrl, spec.realm.name));
     this.loadBalancerUrl = pulumi.output(loadBalancerUrl(target));
-    this.driver = pulumi.all(nodes.map((c) => c.name)).apply(
-      (containers): DriverHandle => ({
-        kind: "docker",
-        ...(target.host ? { host: target.host } : {}),
-        nodes: containers.map((container, index) => ({ id: `kc-${index}`, nodeName: names.node(index), container, ...nodeUrls(target, index) })),
-      }),
-    );
+    this.driver = pulumi.all(nodes.map((c) => c.name)).apply((containers): DriverHandle => ({
+      kind: "docker",
+      ...(target.host ? { host: target.host } : {}),
+      nodes: containers.map((container, index) => ({
+        id: `kc-${index}`,
+        nodeName: names.node(index),
+        container,
+        ...nodeUrls(target, index),
+      })),
+    }));
     this.clientSecret = secrets.clientSecret;
     this.adminPassword = secrets.adminPassword;
     this.testUsers = secrets.testUsers;
-    this.registerOutputs({ clusterId: this.clusterId, issuerUrl: this.issuerUrl, loadBalancerUrl: this.loadBalancerUrl, driver: this.driver });
+    this.registerOutputs({
+      clusterId: this.clusterId,
+      issuerUrl: this.issuerUrl,
+      loadBalancerUrl: this.loadBalancerUrl,
+      driver: this.driver,
+    });
   }
 
   private database(
@@ -87,7 +120,15 @@ export class DockerKeycloakCluster extends pulumi.ComponentResource implements K
     password: pulumi.Output<string>,
   ): docker.Container {
     const names = dockerNames(target.namePrefix);
-    const volume = new docker.Volume(`${name}-pgdata`, { name: names.dbVolume, labels: labels(target.namePrefix, "database") }, { parent: this });
-    return new docker.Container(`${name}-db`, postgresArgs(database, target, { image, network: network.name, volume: volume.name, password }), { parent: this });
+    const volume = new docker.Volume(
+      `${name}-pgdata`,
+      { name: names.dbVolume, labels: labels(target.namePrefix, "database") },
+      { parent: this },
+    );
+    return new docker.Container(
+      `${name}-db`,
+      postgresArgs(database, target, { image, network: network.name, volume: volume.name, password }),
+      { parent: this },
+    );
   }
 }

@@ -143,7 +143,9 @@ export interface NodeEnvVar {
  * the build options; a plain `start` must be given them again (Keycloak then re-augments).
  */
 export function nodeEnvironment(spec: ClusterSpec, node: NodeContext): NodeEnvVar[] {
-  const shared = spec.keycloak.optimizedImage ? runtimeOptions(spec, node.dbUrl) : { ...buildOptions(spec), ...runtimeOptions(spec, node.dbUrl) };
+  const shared = spec.keycloak.optimizedImage
+    ? runtimeOptions(spec, node.dbUrl)
+    : { ...buildOptions(spec), ...runtimeOptions(spec, node.dbUrl) };
   const env: NodeEnvVar[] = [
     ...Object.entries(shared).map(([option, value]) => ({ name: envName(option), value: NodeValue.literal(value) })),
     ...Object.entries(nodeOptions(spec, node)).map(([option, value]) => ({ name: envName(option), value })),

@@ -37,10 +37,17 @@ export class GeneratedSecret extends pulumi.dynamic.Resource {
   declare public readonly length: pulumi.Output<number>;
 
   constructor(name: string, args: GeneratedSecretArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { length: args.length, value: undefined }, {
-      ...opts,
-      additionalSecretOutputs: ["value"],
-    }, "keycloak-cluster", "GeneratedSecret");
+    super(
+      provider,
+      name,
+      { length: args.length, value: undefined },
+      {
+        ...opts,
+        additionalSecretOutputs: ["value"],
+      },
+      "keycloak-cluster",
+      "GeneratedSecret",
+    );
   }
 }
 

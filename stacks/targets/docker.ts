@@ -6,7 +6,10 @@ import { imageRef, int, ipv4, port, text } from "../schema-kit";
 import { Problem, TargetContext, TargetModule } from "./target";
 
 export const dockerFields = {
-  namePrefix: text("1-41 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit", /^[a-z0-9][a-z0-9_.-]{0,40}$/).optional(),
+  namePrefix: text(
+    "1-41 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit",
+    /^[a-z0-9][a-z0-9_.-]{0,40}$/,
+  ).optional(),
   bindAddress: ipv4.default("127.0.0.1"),
   loadBalancerPort: port.default(8080),
   nodeHttpBasePort: port.default(18080),
@@ -81,14 +84,20 @@ export const dockerTarget: TargetModule<typeof Target.Docker, NonNullable<RawCon
     const docker = config.docker ?? {};
     const nodes = config.keycloak?.nodes;
     if (nodes !== undefined && docker.maxNodes !== undefined && nodes > docker.maxNodes) {
-      problem("keycloak.nodes", `${nodes} nodes exceed docker.maxNodes (${docker.maxNodes}); lower keycloak.nodes or raise docker.maxNodes`);
+      problem(
+        "keycloak.nodes",
+        `${nodes} nodes exceed docker.maxNodes (${docker.maxNodes}); lower keycloak.nodes or raise docker.maxNodes`,
+      );
     }
     if (nodes !== undefined) {
       portRules(docker, nodes, problem);
     }
     for (const key of ["keycloak", "database"] as const) {
       if (config[key]?.resources?.requests !== undefined) {
-        problem(`${key}.resources.requests`, `Docker has no resource requests, only limits; remove it (pulumi config rm --path ${key}.resources.requests) and set ${key}.resources.limits`);
+        problem(
+          `${key}.resources.requests`,
+          `Docker has no resource requests, only limits; remove it (pulumi config rm --path ${key}.resources.requests) and set ${key}.resources.limits`,
+        );
       }
     }
     if (config.database?.storageGb !== undefined) {
@@ -100,7 +109,12 @@ export const dockerTarget: TargetModule<typeof Target.Docker, NonNullable<RawCon
     const host = engineHost(context);
     return {
       ...(host ? { host } : {}),
-      namePrefix: docker.namePrefix ?? `kc-${context.stack}`.toLowerCase().replace(/[^a-z0-9_.-]/g, "-").slice(0, 41),
+      namePrefix:
+        docker.namePrefix ??
+        `kc-${context.stack}`
+          .toLowerCase()
+          .replace(/[^a-z0-9_.-]/g, "-")
+          .slice(0, 41),
       bindAddress: docker.bindAddress,
       loadBalancerPort: docker.loadBalancerPort,
       nodeHttpBasePort: docker.nodeHttpBasePort,

@@ -86,7 +86,10 @@ describe("a run through the CLI", () => {
     expect(exitHandlers, "main registered no exit handler").toHaveLength(1);
     await new Promise((ok) => setTimeout(ok, 20));
     exitHandlers[0]();
-    const journal = JSON.parse(await readFile(path.join(cwd, "r", "chaos-journal.json"), "utf8")) as { complete: boolean; events: { type: string }[] };
+    const journal = JSON.parse(await readFile(path.join(cwd, "r", "chaos-journal.json"), "utf8")) as {
+      complete: boolean;
+      events: { type: string }[];
+    };
     expect(journal.complete).toBe(false);
     expect(journal.events.map((e) => e.type)).toContain("steady-state");
     release();
@@ -142,7 +145,10 @@ describe("refusals before any node is touched (exit 2)", () => {
 
   it("an outputs file written without --show-secrets", async () => {
     const { d, stderr, cwd, outputs } = await deps();
-    await writeFile(path.join(cwd, "out.json"), JSON.stringify({ ...outputs, clientSecret: "[secret]", testUsers: "[secret]", adminPassword: "[secret]" }));
+    await writeFile(
+      path.join(cwd, "out.json"),
+      JSON.stringify({ ...outputs, clientSecret: "[secret]", testUsers: "[secret]", adminPassword: "[secret]" }),
+    );
     expect(await main(["--outputs", "out.json"], d)).toBe(2);
     expect(stderr.text()).toContain(
       `out.json was written without --show-secrets (clientSecret, testUsers, adminPassword read "[secret]"); write it again with: pulumi stack output --json --show-secrets > FILE`,
@@ -153,7 +159,10 @@ describe("refusals before any node is touched (exit 2)", () => {
     const { d, stderr, cluster, cwd, outputs } = await deps();
     const lock = lockPath(path.join(cwd, ".chaos"), outputs.clusterId);
     await mkdir(path.dirname(lock), { recursive: true });
-    await writeFile(lock, JSON.stringify({ pid: process.pid, host: (await import("node:os")).hostname(), what: "chaos run on stack dev", since: "earlier" }));
+    await writeFile(
+      lock,
+      JSON.stringify({ pid: process.pid, host: (await import("node:os")).hostname(), what: "chaos run on stack dev", since: "earlier" }),
+    );
     expect(await main([], d)).toBe(2);
     expect(stderr.text()).toContain(`another chaos run holds this cluster (chaos run on stack dev, pid ${process.pid}`);
     expect(cluster.calls).toEqual([]);
@@ -173,13 +182,17 @@ describe("--restore", () => {
   it("restores what a killed run left broken, clears the record, and waits until every node is ready with the full size", async () => {
     const { d, cluster, outputs, stdout, record } = await deps();
     cluster.states.set("kc-1", "stopped");
-    await record.write({ source: "earlier run", clusterId: outputs.clusterId, clusterSize: 3, driver: outputs.driver }, [{ node: "kc-1", fault: "kill", ref: { container: "kc-1" } }]);
+    await record.write({ source: "earlier run", clusterId: outputs.clusterId, clusterSize: 3, driver: outputs.driver }, [
+      { node: "kc-1", fault: "kill", ref: { container: "kc-1" } },
+    ]);
     let polls = 0;
     const health: CliDeps["health"] = async () => (++polls <= 3 ? { ready: false } : { ready: true, clusterSize: 3 });
     expect(await main(["--restore"], { ...d, health, restoreWaitMs: 10_000 })).toBe(0);
     expect(cluster.states.get("kc-1")).toBe("running");
     expect(stdout.text()).toContain("restored: kc-1");
-    expect(stdout.text()).toMatch(/steady state back after [\d.]+s: kc-0 ready, cluster size 3; kc-1 ready, cluster size 3; kc-2 ready, cluster size 3/);
+    expect(stdout.text()).toMatch(
+      /steady state back after [\d.]+s: kc-0 ready, cluster size 3; kc-1 ready, cluster size 3; kc-2 ready, cluster size 3/,
+    );
     expect(polls).toBeGreaterThan(3);
     expect(await record.read()).toBeUndefined();
   });
@@ -187,7 +200,9 @@ describe("--restore", () => {
   it("says when the restored nodes do not come back", async () => {
     const { d, cluster, outputs, stderr, record } = await deps();
     cluster.states.set("kc-1", "stopped");
-    await record.write({ source: "earlier run", clusterId: outputs.clusterId, clusterSize: 3, driver: outputs.driver }, [{ node: "kc-1", fault: "kill", ref: { container: "kc-1" } }]);
+    await record.write({ source: "earlier run", clusterId: outputs.clusterId, clusterSize: 3, driver: outputs.driver }, [
+      { node: "kc-1", fault: "kill", ref: { container: "kc-1" } },
+    ]);
     expect(await main(["--restore"], { ...d, health: async () => ({ ready: false }) })).toBe(1);
     expect(stderr.text()).toMatch(/the nodes were restored, but the steady state is not back after [\d.]+s: not ready: kc-0, kc-1, kc-2/);
   });
@@ -219,7 +234,21 @@ describe("--help", () => {
   it("documents every option and the exit codes", async () => {
     const { d, stdout } = await deps();
     expect(await main(["--help"], d)).toBe(0);
-    for (const flag of ["--stack", "--outputs", "--rounds", "--seed", "--fault", "--nodes-per-fault", "--allow-loss", "--sessions", "--dry-run", "--report-dir", "--json", "--restore", "--yes"]) {
+    for (const flag of [
+      "--stack",
+      "--outputs",
+      "--rounds",
+      "--seed",
+      "--fault",
+      "--nodes-per-fault",
+      "--allow-loss",
+      "--sessions",
+      "--dry-run",
+      "--report-dir",
+      "--json",
+      "--restore",
+      "--yes",
+    ]) {
       expect(stdout.text()).toContain(flag);
     }
     expect(stdout.text()).toContain("Exit codes: 0 passed, 1 sessions lost or checks failed, 2 aborted");

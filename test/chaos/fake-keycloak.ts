@@ -41,13 +41,21 @@ async function body(req: IncomingMessage): Promise<URLSearchParams> {
 }
 
 function cookies(req: IncomingMessage): Map<string, string> {
-  return new Map((req.headers.cookie ?? "").split(/;\s*/).filter(Boolean).map((c) => c.split("=") as [string, string]));
+  return new Map(
+    (req.headers.cookie ?? "")
+      .split(/;\s*/)
+      .filter(Boolean)
+      .map((c) => c.split("=") as [string, string]),
+  );
 }
 
 export class FakeKeycloak {
   readonly nodes: FakeNode[] = [];
   publicUrl = "";
-  readonly users = new Map<string, string>([["user-1", "pw-1"], ["user-2", "pw-2"]]);
+  readonly users = new Map<string, string>([
+    ["user-1", "pw-1"],
+    ["user-2", "pw-2"],
+  ]);
   readonly clientId = "chaos-cli";
   readonly clientSecret = "client-secret";
 
@@ -61,7 +69,9 @@ export class FakeKeycloak {
 
   /** Starts a node; `store` shared with others makes them one cluster. */
   async node(name: string, store: Store): Promise<FakeNode> {
-    const server = createServer((req, res) => void this.handle(name, store, req, res).catch((e: unknown) => res.writeHead(500).end(String(e))));
+    const server = createServer(
+      (req, res) => void this.handle(name, store, req, res).catch((e: unknown) => res.writeHead(500).end(String(e))),
+    );
     await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
     const node = { name, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, store, server };
     this.nodes.push(node);
@@ -117,7 +127,10 @@ export class FakeKeycloak {
         const id = randomUUID();
         store.authSessions.set(id, { clientId: q.get("client_id") ?? "", redirectUri: redirect.toString(), state: q.get("state") ?? "" });
         const action = `${this.issuer}/login-actions/authenticate?session_code=${id}&amp;tab_id=t1`;
-        res.writeHead(200, { "content-type": "text/html", "set-cookie": `AUTH_SESSION_ID=${id}.${name}; Path=/realms/${Realm}/; HttpOnly` });
+        res.writeHead(200, {
+          "content-type": "text/html",
+          "set-cookie": `AUTH_SESSION_ID=${id}.${name}; Path=/realms/${Realm}/; HttpOnly`,
+        });
         return void res.end(`<html><title>Sign in</title><form id="kc-form-login" action="${action}" method="post"></form></html>`);
       }
       case `POST /realms/${Realm}/login-actions/authenticate`: {
@@ -137,7 +150,10 @@ export class FakeKeycloak {
         store.codes.set(code, { session });
         const location = new URL(auth.redirectUri);
         location.search = new URLSearchParams({ code, state: auth.state }).toString();
-        res.writeHead(302, { location: location.toString(), "set-cookie": `KEYCLOAK_IDENTITY=${session}; Path=/realms/${Realm}/; HttpOnly` });
+        res.writeHead(302, {
+          location: location.toString(),
+          "set-cookie": `KEYCLOAK_IDENTITY=${session}; Path=/realms/${Realm}/; HttpOnly`,
+        });
         return void res.end();
       }
       case `POST ${base}/token`: {

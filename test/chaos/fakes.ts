@@ -70,7 +70,9 @@ export class FakeDriver implements NodeDriver {
   ) {}
 
   async nodes(): Promise<LiveNode[]> {
-    return this.outputs.driver.kind === "docker" ? this.outputs.driver.nodes.map(({ id, nodeName, httpUrl, managementUrl }) => ({ id, nodeName, httpUrl, managementUrl })) : [];
+    return this.outputs.driver.kind === "docker"
+      ? this.outputs.driver.nodes.map(({ id, nodeName, httpUrl, managementUrl }) => ({ id, nodeName, httpUrl, managementUrl }))
+      : [];
   }
 
   async prepare(node: LiveNode, fault: FaultKind): Promise<FaultTarget> {
@@ -177,7 +179,9 @@ export class FakeProbes implements ClusterProbes {
       }
     }
     const sessionChecks: CheckName[] = ["userinfo", "refresh", "sso-cookie"];
-    const failed = sessionChecks.includes(check) ? this.sessions.filter((s) => this.lostForever.has(s.id) || this.refuse?.(check, route, s.id)).map((s) => s.id) : [];
+    const failed = sessionChecks.includes(check)
+      ? this.sessions.filter((s) => this.lostForever.has(s.id) || this.refuse?.(check, route, s.id)).map((s) => s.id)
+      : [];
     const total = sessionChecks.includes(check) ? this.sessions.length : 2;
     return {
       check,

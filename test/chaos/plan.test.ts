@@ -7,19 +7,24 @@ const ids = (n: number) => Array.from({ length: n }, (_, i) => `kc-${i}`);
 describe("victim choice", () => {
   it("picks distinct victims from the cluster, the requested number, never every node; same seed, same plan", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 12 }), fc.integer({ min: 0, max: 0x7fffffff }), fc.integer({ min: 1, max: 10 }), (n, seed, rounds) => {
-        const perFault = 1 + (seed % (n - 1));
-        const plan = planRounds(seed, ids(n), rounds, perFault, 2000);
-        expect(plan).toHaveLength(rounds);
-        for (const round of plan) {
-          expect(new Set(round.victims).size).toBe(perFault);
-          expect(round.victims.every((v) => ids(n).includes(v))).toBe(true);
-          expect(round.victims.length).toBeLessThan(n);
-          expect(round.delayMs).toBeGreaterThanOrEqual(0);
-          expect(round.delayMs).toBeLessThanOrEqual(2000);
-        }
-        expect(planRounds(seed, ids(n), rounds, perFault, 2000)).toEqual(plan);
-      }),
+      fc.property(
+        fc.integer({ min: 2, max: 12 }),
+        fc.integer({ min: 0, max: 0x7fffffff }),
+        fc.integer({ min: 1, max: 10 }),
+        (n, seed, rounds) => {
+          const perFault = 1 + (seed % (n - 1));
+          const plan = planRounds(seed, ids(n), rounds, perFault, 2000);
+          expect(plan).toHaveLength(rounds);
+          for (const round of plan) {
+            expect(new Set(round.victims).size).toBe(perFault);
+            expect(round.victims.every((v) => ids(n).includes(v))).toBe(true);
+            expect(round.victims.length).toBeLessThan(n);
+            expect(round.delayMs).toBeGreaterThanOrEqual(0);
+            expect(round.delayMs).toBeLessThanOrEqual(2000);
+          }
+          expect(planRounds(seed, ids(n), rounds, perFault, 2000)).toEqual(plan);
+        },
+      ),
     );
   });
 
@@ -35,12 +40,18 @@ describe("victim choice", () => {
 describe("blast radius", () => {
   it("never allows stopping every node", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 10 }), fc.integer({ min: 0, max: 12 }), fc.boolean(), fc.boolean(), (nodes, perFault, volatileSessions, allowLoss) => {
-        const problems = blastRadiusProblems({ nodes, nodesPerFault: perFault, volatileSessions, owners: 2, allowLoss });
-        if (perFault >= nodes || perFault < 1) {
-          expect(problems).toHaveLength(1);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 10 }),
+        fc.integer({ min: 0, max: 12 }),
+        fc.boolean(),
+        fc.boolean(),
+        (nodes, perFault, volatileSessions, allowLoss) => {
+          const problems = blastRadiusProblems({ nodes, nodesPerFault: perFault, volatileSessions, owners: 2, allowLoss });
+          if (perFault >= nodes || perFault < 1) {
+            expect(problems).toHaveLength(1);
+          }
+        },
+      ),
     );
   });
 

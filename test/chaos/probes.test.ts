@@ -44,13 +44,22 @@ async function cluster(split: string[] = []) {
 
 describe("routing and the scripted login", () => {
   it("sends requests for the public URL to one node, keeping path and query; other URLs stay", () => {
-    expect(rerouteUrl("http://127.0.0.1:8080/realms/chaos/x?a=1", "http://127.0.0.1:8080", "http://127.0.0.1:18081").toString()).toBe("http://127.0.0.1:18081/realms/chaos/x?a=1");
-    expect(rerouteUrl("https://elsewhere.test/a", "http://127.0.0.1:8080", "http://127.0.0.1:18081").toString()).toBe("https://elsewhere.test/a");
+    expect(rerouteUrl("http://127.0.0.1:8080/realms/chaos/x?a=1", "http://127.0.0.1:8080", "http://127.0.0.1:18081").toString()).toBe(
+      "http://127.0.0.1:18081/realms/chaos/x?a=1",
+    );
+    expect(rerouteUrl("https://elsewhere.test/a", "http://127.0.0.1:8080", "http://127.0.0.1:18081").toString()).toBe(
+      "https://elsewhere.test/a",
+    );
   });
 
   it("logs in on one node through the HTML form; the session's route names that node", async () => {
     const { outputs, nodes } = await cluster();
-    const settings = { issuerUrl: outputs.issuerUrl, publicUrl: outputs.publicUrl, clientId: outputs.clientId, clientSecret: outputs.clientSecret };
+    const settings = {
+      issuerUrl: outputs.issuerUrl,
+      publicUrl: outputs.publicUrl,
+      clientId: outputs.clientId,
+      clientSecret: outputs.clientSecret,
+    };
     const config = await clientFor(settings, nodes[1].httpUrl);
     const browser = new Browser(outputs.publicUrl, nodes[1].httpUrl);
     const login = await openLoginPage(browser, config, outputs.redirectUri);
@@ -64,7 +73,10 @@ describe("routing and the scripted login", () => {
 
   it("a wrong password says what the page says", async () => {
     const { outputs, nodes } = await cluster();
-    const config = await clientFor({ issuerUrl: outputs.issuerUrl, publicUrl: outputs.publicUrl, clientId: outputs.clientId, clientSecret: outputs.clientSecret }, nodes[0].httpUrl);
+    const config = await clientFor(
+      { issuerUrl: outputs.issuerUrl, publicUrl: outputs.publicUrl, clientId: outputs.clientId, clientSecret: outputs.clientSecret },
+      nodes[0].httpUrl,
+    );
     const browser = new Browser(outputs.publicUrl, nodes[0].httpUrl);
     const login = await openLoginPage(browser, config, outputs.redirectUri);
     const error = await submitCredentials(browser, login, "user-1", "wrong").catch((e: unknown) => e);
@@ -73,7 +85,9 @@ describe("routing and the scripted login", () => {
   });
 
   it("reads Keycloak's own message from a page", () => {
-    expect(pageMessage('<html><title>Sign in</title><span id="input-error-username" aria-live="polite">\n Account is disabled.</span></html>')).toBe("Account is disabled.");
+    expect(
+      pageMessage('<html><title>Sign in</title><span id="input-error-username" aria-live="polite">\n Account is disabled.</span></html>'),
+    ).toBe("Account is disabled.");
     expect(pageMessage("<html><title>We are sorry...</title></html>")).toBe("We are sorry...");
   });
 });
@@ -90,7 +104,11 @@ describe("the probes on a cluster", () => {
     await probes.createSessions(4, ["kc-0", "kc-1", "kc-2"]);
     for (const route of ["kc-0", "kc-1", "kc-2", "lb"]) {
       for (const check of ["userinfo", "refresh", "sso-cookie"] as const) {
-        expect(await probes.check(check, route, ["kc-0", "kc-1", "kc-2"]), `${check}@${route}`).toMatchObject({ passed: 4, total: 4, failures: [] });
+        expect(await probes.check(check, route, ["kc-0", "kc-1", "kc-2"]), `${check}@${route}`).toMatchObject({
+          passed: 4,
+          total: 4,
+          failures: [],
+        });
       }
     }
   });

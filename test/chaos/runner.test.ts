@@ -39,7 +39,8 @@ const run = (o: Partial<RunOptions>): RunOptions => ({ ...options, ...o });
 const ids3 = ["kc-0", "kc-1", "kc-2"];
 /** A seed whose first round's victims are exactly `victims`. */
 const seedFor = (victims: string[], nodes = ids3) =>
-  Array.from({ length: 500 }, (_, i) => i).find((s) => planRounds(s, nodes, 1, victims.length, 0)[0].victims.join() === victims.join()) ?? -1;
+  Array.from({ length: 500 }, (_, i) => i).find((s) => planRounds(s, nodes, 1, victims.length, 0)[0].victims.join() === victims.join()) ??
+  -1;
 
 describe("a run on a healthy cluster", () => {
   it("passes, restores every victim, clears the restore record and reports sessions per victim", async () => {
@@ -51,7 +52,12 @@ describe("a run on a healthy cluster", () => {
     const rounds = recorder.of("round-start");
     expect(rounds).toHaveLength(3);
     expect(Object.values(rounds[0].sessionsOnVictims)).toEqual([4]);
-    expect(recorder.of("fault").filter((f) => f.action === "verified").every((f) => f.ok)).toBe(true);
+    expect(
+      recorder
+        .of("fault")
+        .filter((f) => f.action === "verified")
+        .every((f) => f.ok),
+    ).toBe(true);
   });
 
   it("checks userinfo, refresh and the SSO cookie on EVERY survivor and through the load balancer, never on the victim", async () => {
@@ -101,13 +107,17 @@ describe("aborts before touching anything", () => {
     cluster.reportedSize = () => 1;
     const result = await runChaos(run({}), deps);
     expect(result.exitCode).toBe(2);
-    expect(result.message).toBe("steady state not reached before any fault: the nodes do not form one cluster: cluster size kc-0=1, kc-1=1, kc-2=1, expected 3 on every node");
+    expect(result.message).toBe(
+      "steady state not reached before any fault: the nodes do not form one cluster: cluster size kc-0=1, kc-1=1, kc-2=1, expected 3 on every node",
+    );
     expect(cluster.calls).toEqual([]);
   });
 
   it("when a previous run left a restore record", async () => {
     const { deps, cluster, restoreFile, outputs } = await setup();
-    await restoreFile.write({ source: "earlier", clusterId: outputs.clusterId, clusterSize: 3, driver: outputs.driver }, [{ node: "kc-1", fault: "kill", ref: { container: "kc-1" } }]);
+    await restoreFile.write({ source: "earlier", clusterId: outputs.clusterId, clusterSize: 3, driver: outputs.driver }, [
+      { node: "kc-1", fault: "kill", ref: { container: "kc-1" } },
+    ]);
     const result = await runChaos(run({}), deps);
     expect(result.exitCode).toBe(2);
     expect(result.message).toContain("a previous run left kc-1 broken");
@@ -179,7 +189,10 @@ describe("failures", () => {
         cluster.calls.push(`injected ${second}`);
       }
     };
-    const result = await runChaos(run({ rounds: 1, nodesPerFault: 2, allowLoss: true, seed: seedFor([first, second], ["kc-0", "kc-1", "kc-2", "kc-3"]) }), deps);
+    const result = await runChaos(
+      run({ rounds: 1, nodesPerFault: 2, allowLoss: true, seed: seedFor([first, second], ["kc-0", "kc-1", "kc-2", "kc-3"]) }),
+      deps,
+    );
     expect(result.message).toBe(`could not kill ${first}: inject failed on ${first}`);
     const firstRestore = cluster.calls.findIndex((c) => c.startsWith("restore"));
     expect(cluster.calls.indexOf(`injected ${second}`)).toBeLessThan(firstRestore);

@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { LiveNode, NodeDriver } from "../../chaos/drivers/driver";
 import { awaitSteadyState, judge } from "../../chaos/steady-state";
 
-const node = (i: number): LiveNode => ({ id: `kc-${i}`, nodeName: `kc-${i}`, httpUrl: `http://127.0.0.1:${18080 + i}`, managementUrl: `http://127.0.0.1:${19000 + i}` });
+const node = (i: number): LiveNode => ({
+  id: `kc-${i}`,
+  nodeName: `kc-${i}`,
+  httpUrl: `http://127.0.0.1:${18080 + i}`,
+  managementUrl: `http://127.0.0.1:${19000 + i}`,
+});
 const three = [node(0), node(1), node(2)];
 const ready = (size: number) => ({ ready: true, clusterSize: size });
 
@@ -34,12 +39,28 @@ describe("waiting for the steady state", () => {
     const probes = { useNodes: (nodes: readonly LiveNode[]) => void seen.push(nodes.map((n) => n.id)), health: async () => ready(3) };
     const state = await awaitSteadyState(driver, probes, { clusterSize: 3 }, 10_000, async () => undefined);
     expect(state.ok).toBe(true);
-    expect(seen).toEqual([["kc-0", "kc-1"], ["kc-0", "kc-1"], ["kc-0", "kc-1", "kc-2"]]);
+    expect(seen).toEqual([
+      ["kc-0", "kc-1"],
+      ["kc-0", "kc-1"],
+      ["kc-0", "kc-1", "kc-2"],
+    ]);
   });
 
   it("reports a driver that cannot list the nodes", async () => {
-    const driver = { kind: "kubernetes", nodes: async () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:16443")) } as unknown as NodeDriver;
-    const state = await awaitSteadyState(driver, { useNodes: () => undefined, health: async () => ready(3) }, { clusterSize: 3 }, 0, async () => undefined);
-    expect(state).toMatchObject({ ok: false, message: "the kubernetes driver cannot list the nodes: connect ECONNREFUSED 127.0.0.1:16443" });
+    const driver = {
+      kind: "kubernetes",
+      nodes: async () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:16443")),
+    } as unknown as NodeDriver;
+    const state = await awaitSteadyState(
+      driver,
+      { useNodes: () => undefined, health: async () => ready(3) },
+      { clusterSize: 3 },
+      0,
+      async () => undefined,
+    );
+    expect(state).toMatchObject({
+      ok: false,
+      message: "the kubernetes driver cannot list the nodes: connect ECONNREFUSED 127.0.0.1:16443",
+    });
   });
 });

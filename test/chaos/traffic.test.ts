@@ -14,13 +14,17 @@ describe("traffic statistics", () => {
 describe("continuous traffic", () => {
   it("counts non-2xx answers and network errors as errors, and stops when told", async () => {
     let n = 0;
-    const traffic = startTraffic(async () => {
-      n++;
-      if (n % 3 === 0) {
-        throw new Error("ECONNRESET");
-      }
-      return new Response("x", { status: n % 3 === 1 ? 200 : 503 });
-    }, 200, 60_000);
+    const traffic = startTraffic(
+      async () => {
+        n++;
+        if (n % 3 === 0) {
+          throw new Error("ECONNRESET");
+        }
+        return new Response("x", { status: n % 3 === 1 ? 200 : 503 });
+      },
+      200,
+      60_000,
+    );
     await new Promise((ok) => setTimeout(ok, 120));
     const stats = await traffic.stop();
     expect(stats.requests).toBeGreaterThanOrEqual(6);
@@ -29,10 +33,14 @@ describe("continuous traffic", () => {
 
   it("stops by itself: never more than rate × time requests", async () => {
     let n = 0;
-    const traffic = startTraffic(async () => {
-      n++;
-      return new Response("ok");
-    }, 100, 50);
+    const traffic = startTraffic(
+      async () => {
+        n++;
+        return new Response("ok");
+      },
+      100,
+      50,
+    );
     await new Promise((ok) => setTimeout(ok, 200));
     const stats = await traffic.stop();
     expect(stats.requests).toBeLessThanOrEqual(5);
@@ -42,10 +50,14 @@ describe("continuous traffic", () => {
   it("sends userinfo with the current token to the endpoint from discovery", async () => {
     const seen: [string, string | null][] = [];
     let token = "a";
-    const request = userinfoRequest(async (url, init) => {
-      seen.push([String(url), new Headers(init?.headers).get("authorization")]);
-      return new Response("{}");
-    }, "http://127.0.0.1:8080/realms/chaos/protocol/openid-connect/userinfo", () => token);
+    const request = userinfoRequest(
+      async (url, init) => {
+        seen.push([String(url), new Headers(init?.headers).get("authorization")]);
+        return new Response("{}");
+      },
+      "http://127.0.0.1:8080/realms/chaos/protocol/openid-connect/userinfo",
+      () => token,
+    );
     await request(AbortSignal.timeout(1000));
     token = "b";
     await request(AbortSignal.timeout(1000));

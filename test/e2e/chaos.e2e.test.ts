@@ -77,7 +77,10 @@ function reportsDir(name: string): string {
 describe("chaos on a persistent-session cluster", () => {
   it("(a) 3 rounds of a killed node: exit 0, 0 sessions lost, sessions on every node, all reports written", async () => {
     const stack = await deploy("e2e-chaos-persistent", localImages("persistent"));
-    const run = await chaos(["--stack", stack.name, "--rounds", "3", "--seed", "11", "--sessions", "30", "--fault", "kill"], reportsDir("a"));
+    const run = await chaos(
+      ["--stack", stack.name, "--rounds", "3", "--seed", "11", "--sessions", "30", "--fault", "kill"],
+      reportsDir("a"),
+    );
     expect(run.code).toBe(0);
     const end = run.journal.events.find((e) => e.type === "run-end");
     expect(end).toMatchObject({ verdict: "passed", lost: [] });
@@ -103,7 +106,24 @@ describe("chaos on a volatile-session cluster", () => {
     expect(refused.stderr).toContain("Add --allow-loss to run it anyway");
     expect(refused.journal.events).toEqual([]);
 
-    const c = await chaos(["--stack", stack.name, "--rounds", "1", "--seed", "3", "--sessions", "30", "--fault", "kill", "--nodes-per-fault", "2", "--allow-loss"], reportsDir("c"));
+    const c = await chaos(
+      [
+        "--stack",
+        stack.name,
+        "--rounds",
+        "1",
+        "--seed",
+        "3",
+        "--sessions",
+        "30",
+        "--fault",
+        "kill",
+        "--nodes-per-fault",
+        "2",
+        "--allow-loss",
+      ],
+      reportsDir("c"),
+    );
     expect(c.code).toBe(1);
     const end = c.journal.events.find((e) => e.type === "run-end");
     expect(end?.type === "run-end" ? end.lost.length : 0).toBeGreaterThan(0);
@@ -114,7 +134,11 @@ describe("chaos on a volatile-session cluster", () => {
 
 describe("chaos on nodes that never formed one cluster", () => {
   it("(d) cache mode local stops at the steady state with exit 2, saying the nodes do not form one cluster", async () => {
-    const stack = await deploy("e2e-chaos-local", { ...localImages("persistent"), "keycloak.cacheMode": "local", "keycloak.acknowledgeLocalCache": true });
+    const stack = await deploy("e2e-chaos-local", {
+      ...localImages("persistent"),
+      "keycloak.cacheMode": "local",
+      "keycloak.acknowledgeLocalCache": true,
+    });
     const d = await chaos(["--stack", stack.name, "--rounds", "1", "--seed", "1"], reportsDir("d"));
     expect(d.code).toBe(2);
     expect(d.stdout).toContain("the nodes do not form one cluster");

@@ -11,7 +11,18 @@ import { clientFor } from "../../chaos/oidc/client";
 import { authSessionNode, openLoginPage, redeemCode, submitCredentials } from "../../chaos/oidc/login";
 import { nodeHealth } from "../../chaos/probes/cluster";
 import { ClusterOutputs } from "../../components/shared/outputs";
-import { changes, clusterOutputs, dockerNodes, eventually, leftovers, localImages, memoryMiB, repoRoot, selectStack, setConfig } from "./harness";
+import {
+  changes,
+  clusterOutputs,
+  dockerNodes,
+  eventually,
+  leftovers,
+  localImages,
+  memoryMiB,
+  repoRoot,
+  selectStack,
+  setConfig,
+} from "./harness";
 
 const stackName = "e2e-docker";
 const prefix = "kc-e2e-docker";
@@ -35,10 +46,14 @@ async function timed<T>(name: string, run: () => Promise<T>): Promise<T> {
 }
 
 async function expectClusterOf(outputs: ClusterOutputs, size: number): Promise<void> {
-  await eventually(`every node ready with cluster size ${size}`, async () => {
-    const health = await Promise.all(dockerNodes(outputs).map((n) => nodeHealth(n.managementUrl)));
-    return health.every((h) => h.ready && h.clusterSize === size);
-  }, 180_000);
+  await eventually(
+    `every node ready with cluster size ${size}`,
+    async () => {
+      const health = await Promise.all(dockerNodes(outputs).map((n) => nodeHealth(n.managementUrl)));
+      return health.every((h) => h.ready && h.clusterSize === size);
+    },
+    180_000,
+  );
 }
 
 describe("docker stack end to end (real engine)", () => {
@@ -79,7 +94,12 @@ describe("docker stack end to end (real engine)", () => {
   });
 
   it("logs in through the load balancer; every node accepts the token; refresh works on another node", async () => {
-    const settings = { issuerUrl: outputs.issuerUrl, publicUrl: outputs.publicUrl, clientId: outputs.clientId, clientSecret: outputs.clientSecret };
+    const settings = {
+      issuerUrl: outputs.issuerUrl,
+      publicUrl: outputs.publicUrl,
+      clientId: outputs.clientId,
+      clientSecret: outputs.clientSecret,
+    };
     const viaLb = await clientFor(settings, outputs.loadBalancerUrl);
     const browser = new Browser(outputs.publicUrl, outputs.loadBalancerUrl);
     const user = outputs.testUsers[0];

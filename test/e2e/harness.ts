@@ -20,7 +20,9 @@ export type StackConfig = Record<string, string | number | boolean>;
 
 /** The local images the offline scripts build (no registry here). */
 export function localImages(sessionMode: "persistent" | "volatile"): StackConfig {
-  const haproxy = execFileSync("docker", ["image", "ls", "--format", "{{.Repository}}:{{.Tag}}", "keycloak-cluster/haproxy"], { encoding: "utf8" })
+  const haproxy = execFileSync("docker", ["image", "ls", "--format", "{{.Repository}}:{{.Tag}}", "keycloak-cluster/haproxy"], {
+    encoding: "utf8",
+  })
     .split("\n")[0]
     .trim();
   if (!haproxy) {
@@ -104,7 +106,9 @@ export async function eventually(what: string, check: () => Promise<boolean>, ti
 
 /** Resident memory of a container in MiB. */
 export async function memoryMiB(container: string): Promise<number> {
-  const stats = (await docker.getContainer(container).stats({ stream: false })) as { memory_stats: { usage: number; stats?: Record<string, number> } };
+  const stats = (await docker.getContainer(container).stats({ stream: false })) as {
+    memory_stats: { usage: number; stats?: Record<string, number> };
+  };
   const cache = stats.memory_stats.stats?.total_inactive_file ?? stats.memory_stats.stats?.inactive_file ?? 0;
   return Math.round((stats.memory_stats.usage - cache) / 1048576);
 }

@@ -20,7 +20,8 @@ describe("decoding the configuration Pulumi hands the program", () => {
     expect(decodeConfig(ns({ "keycloak.nodes": "4" }), none).problems).toEqual([
       {
         path: "keycloak.nodes",
-        message: 'was set as one literal key named "keycloak.nodes", not as a path; set it with --path: pulumi config rm keycloak.nodes && pulumi config set --path keycloak.nodes <value>',
+        message:
+          'was set as one literal key named "keycloak.nodes", not as a path; set it with --path: pulumi config rm keycloak.nodes && pulumi config set --path keycloak.nodes <value>',
       },
     ]);
   });
@@ -29,7 +30,9 @@ describe("decoding the configuration Pulumi hands the program", () => {
     const { problems } = decodeConfig(ns({ keycloak: '{"nodes": 3' }), none);
     expect(problems).toHaveLength(1);
     expect(problems[0].path).toBe("keycloak");
-    expect(problems[0].message).toMatch(/^looks like JSON but does not parse \(.+\); fix its quoting, or set each field with --path, e\.g\. pulumi config set --path keycloak\.<field> <value>$/);
+    expect(problems[0].message).toMatch(
+      /^looks like JSON but does not parse \(.+\); fix its quoting, or set each field with --path, e\.g\. pulumi config set --path keycloak\.<field> <value>$/,
+    );
   });
 
   it("keeps a secret database password secret: it never prints itself", () => {
@@ -44,7 +47,8 @@ describe("decoding the configuration Pulumi hands the program", () => {
     expect(decodeConfig(ns({ realm: '{"name":"x"}' }), (k) => k === "keycloak-cluster:realm").problems).toEqual([
       {
         path: "realm",
-        message: "is stored as a secret, but its values name resources and appear in outputs, so they cannot stay secret; set it again without --secret (the secret settings are: database.password)",
+        message:
+          "is stored as a secret, but its values name resources and appear in outputs, so they cannot stay secret; set it again without --secret (the secret settings are: database.password)",
       },
     ]);
   });
@@ -65,7 +69,9 @@ describe("decoding the configuration Pulumi hands the program", () => {
 
 describe("secret settings through the program (mocks)", () => {
   it("a plain-text password is refused, and the error never shows it", async () => {
-    const { error, recorder } = await failProgram({ database: { mode: "external", jdbcUrl: "jdbc:postgresql://db:5432/kc", password: "visible-pw" } });
+    const { error, recorder } = await failProgram({
+      database: { mode: "external", jdbcUrl: "jdbc:postgresql://db:5432/kc", password: "visible-pw" },
+    });
     expect(String(error)).toContain("keycloak-cluster:database.password: is stored in plain text; store it as a secret");
     expect(String(error)).not.toContain("visible-pw");
     expect(recorder.resources).toEqual([]);

@@ -7,7 +7,19 @@ import { ResourceRecorder, resolve } from "../mocks";
 
 const spec = {
   environment: "dev",
-  keycloak: { version: "26.7.3", image: "i", optimizedImage: false, nodes: 2, sessionMode: "persistent", cacheMode: "ispn", discovery: "jdbc-ping", publicUrl: "http://127.0.0.1:8080", adminUsername: "admin", resources: {}, logLevel: "info" },
+  keycloak: {
+    version: "26.7.3",
+    image: "i",
+    optimizedImage: false,
+    nodes: 2,
+    sessionMode: "persistent",
+    cacheMode: "ispn",
+    discovery: "jdbc-ping",
+    publicUrl: "http://127.0.0.1:8080",
+    adminUsername: "admin",
+    resources: {},
+    logLevel: "info",
+  },
   database: { mode: "managed", name: "k", username: "k", resources: {}, storageGb: 1 },
   loadBalancer: { affinity: false },
   realm: { name: "chaos", clientId: "c", redirectUri: "http://127.0.0.1:8080/cb", testUsers: 1 },
@@ -17,7 +29,10 @@ const parts = {
   clusterId: pulumi.output("docker/x"),
   issuerUrl: pulumi.output("http://127.0.0.1:8080/realms/chaos"),
   loadBalancerUrl: pulumi.output("http://127.0.0.1:8080"),
-  driver: pulumi.output({ kind: "docker" as const, nodes: [{ id: "kc-0", nodeName: "n", container: "c", httpUrl: "http://127.0.0.1:1", managementUrl: "http://127.0.0.1:2" }] }),
+  driver: pulumi.output({
+    kind: "docker" as const,
+    nodes: [{ id: "kc-0", nodeName: "n", container: "c", httpUrl: "http://127.0.0.1:1", managementUrl: "http://127.0.0.1:2" }],
+  }),
   // Plain on purpose: the builder, not the component, must make them secret.
   clientSecret: pulumi.output("cs"),
   adminPassword: pulumi.output("ap"),
@@ -34,13 +49,17 @@ describe("the stack outputs builder", () => {
     expect(Object.keys(outputs)).toEqual(OutputNames);
     expect(OutputNames).toEqual(Object.keys(ClusterOutputsSchema.shape));
     for (const name of OutputNames) {
-      expect((await resolve(outputs[name] as pulumi.Output<unknown>)).secret, name).toBe((SecretOutputs as readonly string[]).includes(name));
+      expect((await resolve(outputs[name] as pulumi.Output<unknown>)).secret, name).toBe(
+        (SecretOutputs as readonly string[]).includes(name),
+      );
     }
   });
 
   it("what it builds is what the chaos command reads", async () => {
     const outputs = stackOutputs("docker", spec, parts);
-    const entries = await Promise.all(OutputNames.map(async (n): Promise<[string, unknown]> => [n, (await resolve(outputs[n] as pulumi.Output<unknown>)).value]));
+    const entries = await Promise.all(
+      OutputNames.map(async (n): Promise<[string, unknown]> => [n, (await resolve(outputs[n] as pulumi.Output<unknown>)).value]),
+    );
     const plain: Record<string, unknown> = Object.fromEntries(entries);
     expect(parseClusterOutputs(plain, "built").clusterId).toBe("docker/x");
   });

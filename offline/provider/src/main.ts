@@ -6,11 +6,11 @@ import { makeProvider } from "./provider";
 
 const provider = makeProvider();
 process.stderr.write(
-    `pulumi-resource-docker ${provider.version ?? ""}: keycloak-cluster's OFFLINE STAND-IN for the Docker provider ` +
-        `(offline/provider; Network, Volume, RemoteImage, Container only; never pulls images)\n`,
+  `pulumi-resource-docker ${provider.version ?? ""}: keycloak-cluster's OFFLINE STAND-IN for the Docker provider ` +
+    `(offline/provider; Network, Volume, RemoteImage, Container only; never pulls images)\n`,
 );
 
 main(provider, process.argv.slice(2)).catch((e: unknown) => {
-    process.stderr.write(`offline docker stand-in failed to start: ${String(e)}\n`);
-    process.exit(1);
+  process.stderr.write(`offline docker stand-in failed to start: ${String(e)}\n`);
+  process.exit(1);
 });

@@ -12,73 +12,73 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 export type Props = Record<string, unknown>;
 
 function isObject(v: unknown): v is Props {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 export function isSecret(v: unknown): boolean {
-    return isObject(v) && v[SIG_KEY] === SECRET_SIG;
+  return isObject(v) && v[SIG_KEY] === SECRET_SIG;
 }
 
 /** Wraps a value the way the engine marks secrets. */
 export function secret(v: unknown): Props {
-    return { [SIG_KEY]: SECRET_SIG, value: v };
+  return { [SIG_KEY]: SECRET_SIG, value: v };
 }
 
 /** True when the value is, or contains, an unknown (preview) value. */
 export function containsUnknown(v: unknown): boolean {
-    if (v === UNKNOWN) {
-        return true;
+  if (v === UNKNOWN) {
+    return true;
+  }
+  if (Array.isArray(v)) {
+    return v.some(containsUnknown);
+  }
+  if (isObject(v)) {
+    if (v[SIG_KEY] === OUTPUT_VALUE_SIG && !("value" in v)) {
+      return true;
     }
-    if (Array.isArray(v)) {
-        return v.some(containsUnknown);
-    }
-    if (isObject(v)) {
-        if (v[SIG_KEY] === OUTPUT_VALUE_SIG && !("value" in v)) {
-            return true;
-        }
-        return Object.values(v).some(containsUnknown);
-    }
-    return false;
+    return Object.values(v).some(containsUnknown);
+  }
+  return false;
 }
 
 /** True when the value is, or contains, a secret. */
 export function containsSecret(v: unknown): boolean {
-    if (isSecret(v)) {
-        return true;
+  if (isSecret(v)) {
+    return true;
+  }
+  if (Array.isArray(v)) {
+    return v.some(containsSecret);
+  }
+  if (isObject(v)) {
+    if (v[SIG_KEY] === OUTPUT_VALUE_SIG && v.secret === true) {
+      return true;
     }
-    if (Array.isArray(v)) {
-        return v.some(containsSecret);
-    }
-    if (isObject(v)) {
-        if (v[SIG_KEY] === OUTPUT_VALUE_SIG && v.secret === true) {
-            return true;
-        }
-        return Object.values(v).some(containsSecret);
-    }
-    return false;
+    return Object.values(v).some(containsSecret);
+  }
+  return false;
 }
 
 /** Removes every secret / output-value wrapper, for using the values. */
 export function unwrap<T = unknown>(v: unknown): T {
-    if (Array.isArray(v)) {
-        return v.map((x) => unwrap(x)) as T;
+  if (Array.isArray(v)) {
+    return v.map((x) => unwrap(x)) as T;
+  }
+  if (isObject(v)) {
+    const sig = v[SIG_KEY];
+    if (sig === SECRET_SIG || sig === OUTPUT_VALUE_SIG) {
+      return unwrap<T>(v.value);
     }
-    if (isObject(v)) {
-        const sig = v[SIG_KEY];
-        if (sig === SECRET_SIG || sig === OUTPUT_VALUE_SIG) {
-            return unwrap<T>(v.value);
-        }
-        if (sig === RESOURCE_SIG) {
-            // A resource reference: use its id when it has one, else its URN.
-            return (v.id ?? v.urn) as T;
-        }
-        const out: Props = {};
-        for (const [k, x] of Object.entries(v)) {
-            out[k] = unwrap(x);
-        }
-        return out as T;
+    if (sig === RESOURCE_SIG) {
+      // A resource reference: use its id when it has one, else its URN.
+      return (v.id ?? v.urn) as T;
     }
-    return v as T;
+    const out: Props = {};
+    for (const [k, x] of Object.entries(v)) {
+      out[k] = unwrap(x);
+    }
+    return out as T;
+  }
+  return v as T;
 }
 
 /**
@@ -86,46 +86,46 @@ export function unwrap<T = unknown>(v: unknown): T {
  * "", false, 0, [] and {} all mean "absent" (the SDK's GetOk zero-value semantics).
  */
 export function isZero(v: unknown): boolean {
-    return (
-        v === undefined ||
-        v === null ||
-        v === "" ||
-        v === false ||
-        v === 0 ||
-        (Array.isArray(v) && v.length === 0) ||
-        (isObject(v) && Object.keys(v).length === 0)
-    );
+  return (
+    v === undefined ||
+    v === null ||
+    v === "" ||
+    v === false ||
+    v === 0 ||
+    (Array.isArray(v) && v.length === 0) ||
+    (isObject(v) && Object.keys(v).length === 0)
+  );
 }
 
 /** A scalar input as text (numbers and booleans spelled out; anything else as JSON). */
 export function text(v: unknown, fallback = ""): string {
-    if (v === undefined || v === null) return fallback;
-    if (typeof v === "string") return v;
-    if (typeof v === "number" || typeof v === "boolean") return `${v}`;
-    return JSON.stringify(v);
+  if (v === undefined || v === null) return fallback;
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return `${v}`;
+  return JSON.stringify(v);
 }
 
 /** Deterministic JSON (sorted keys), used for comparisons and set ordering. */
 export function stableJson(v: unknown): string {
-    if (Array.isArray(v)) {
-        return `[${v.map(stableJson).join(",")}]`;
-    }
-    if (isObject(v)) {
-        const keys = Object.keys(v).sort();
-        return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson(v[k])}`).join(",")}}`;
-    }
-    return JSON.stringify(v === undefined ? null : v);
+  if (Array.isArray(v)) {
+    return `[${v.map(stableJson).join(",")}]`;
+  }
+  if (isObject(v)) {
+    const keys = Object.keys(v).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson(v[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(v === undefined ? null : v);
 }
 
 const UNIT_NS: Record<string, number> = {
-    ns: 1,
-    us: 1e3,
-    "µs": 1e3,
-    "μs": 1e3,
-    ms: 1e6,
-    s: 1e9,
-    m: 60e9,
-    h: 3600e9,
+  ns: 1,
+  us: 1e3,
+  µs: 1e3,
+  μs: 1e3,
+  ms: 1e6,
+  s: 1e9,
+  m: 60e9,
+  h: 3600e9,
 };
 
 /**
@@ -133,40 +133,40 @@ const UNIT_NS: Record<string, number> = {
  * as the real provider does with time.ParseDuration. Throws on invalid input.
  */
 export function parseGoDuration(text: string): number {
-    if (typeof text !== "string" || text.length === 0) {
-        throw new Error(`invalid duration ${JSON.stringify(text)}`);
+  if (typeof text !== "string" || text.length === 0) {
+    throw new Error(`invalid duration ${JSON.stringify(text)}`);
+  }
+  let s = text;
+  let sign = 1;
+  if (s[0] === "-" || s[0] === "+") {
+    sign = s[0] === "-" ? -1 : 1;
+    s = s.slice(1);
+  }
+  if (s === "0") {
+    return 0;
+  }
+  if (s === "") {
+    throw new Error(`invalid duration ${JSON.stringify(text)}`);
+  }
+  const part = /^(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
+  let total = 0;
+  while (s.length > 0) {
+    const m = part.exec(s);
+    if (!m) {
+      throw new Error(`invalid duration ${JSON.stringify(text)} (expected e.g. "5s", "1m30s", "250ms")`);
     }
-    let s = text;
-    let sign = 1;
-    if (s[0] === "-" || s[0] === "+") {
-        sign = s[0] === "-" ? -1 : 1;
-        s = s.slice(1);
-    }
-    if (s === "0") {
-        return 0;
-    }
-    if (s === "") {
-        throw new Error(`invalid duration ${JSON.stringify(text)}`);
-    }
-    const part = /^(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
-    let total = 0;
-    while (s.length > 0) {
-        const m = part.exec(s);
-        if (!m) {
-            throw new Error(`invalid duration ${JSON.stringify(text)} (expected e.g. "5s", "1m30s", "250ms")`);
-        }
-        total += parseFloat(m[1]) * UNIT_NS[m[2]];
-        s = s.slice(m[0].length);
-    }
-    return sign * Math.round(total);
+    total += parseFloat(m[1]) * UNIT_NS[m[2]];
+    s = s.slice(m[0].length);
+  }
+  return sign * Math.round(total);
 }
 
 /** A random lowercase suffix like Pulumi's auto-naming uses (name-abc1234). */
 export function randomSuffix(length = 7): string {
-    const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-    let out = "";
-    for (let i = 0; i < length; i++) {
-        out += alphabet[Math.floor(Math.random() * alphabet.length)];
-    }
-    return out;
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  let out = "";
+  for (let i = 0; i < length; i++) {
+    out += alphabet[Math.floor(Math.random() * alphabet.length)];
+  }
+  return out;
 }

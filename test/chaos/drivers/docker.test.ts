@@ -8,20 +8,21 @@ type State = { Running: boolean; Paused: boolean } | "missing";
 function fakeDocker(states: Record<string, State>) {
   const calls: string[] = [];
   const api: DockerApi = {
-    getContainer: (name) => ({
-      stop: async (opts?: { t?: number }) => void calls.push(`stop ${name} t=${opts?.t}`),
-      kill: async (opts?: { signal?: string }) => void calls.push(`kill ${name} ${opts?.signal}`),
-      pause: async () => void calls.push(`pause ${name}`),
-      unpause: async () => void calls.push(`unpause ${name}`),
-      start: async () => void calls.push(`start ${name}`),
-      inspect: async () => {
-        const state = states[name];
-        if (state === undefined || state === "missing") {
-          throw Object.assign(new Error("no such container"), { statusCode: 404 });
-        }
-        return { State: state } as never;
-      },
-    }) as never,
+    getContainer: (name) =>
+      ({
+        stop: async (opts?: { t?: number }) => void calls.push(`stop ${name} t=${opts?.t}`),
+        kill: async (opts?: { signal?: string }) => void calls.push(`kill ${name} ${opts?.signal}`),
+        pause: async () => void calls.push(`pause ${name}`),
+        unpause: async () => void calls.push(`unpause ${name}`),
+        start: async () => void calls.push(`start ${name}`),
+        inspect: async () => {
+          const state = states[name];
+          if (state === undefined || state === "missing") {
+            throw Object.assign(new Error("no such container"), { statusCode: 404 });
+          }
+          return { State: state } as never;
+        },
+      }) as never,
   };
   return { api, calls };
 }
@@ -53,7 +54,9 @@ describe("the docker driver", () => {
     const { api, calls } = fakeDocker({ "kc-0": running });
     const driver = new DockerDriver(handle, api);
     const [node] = await driver.nodes();
-    await expect(driver.prepare(node, "force-delete")).rejects.toThrow("the docker driver cannot force-delete a node (it can: kill, stop, pause)");
+    await expect(driver.prepare(node, "force-delete")).rejects.toThrow(
+      "the docker driver cannot force-delete a node (it can: kill, stop, pause)",
+    );
     expect(calls).toEqual([]);
   });
 
@@ -61,8 +64,14 @@ describe("the docker driver", () => {
     const states: Record<string, State> = { "kc-0": { Running: false, Paused: false } };
     const driver = new DockerDriver(handle, fakeDocker(states).api);
     const [node] = await driver.nodes();
-    expect(await driver.observe(await driver.prepare(node, "kill"))).toEqual({ happened: true, detail: "container kc-0 is stopped (want stopped)" });
-    expect(await driver.observe(await driver.prepare(node, "pause"))).toEqual({ happened: false, detail: "container kc-0 is stopped (want paused)" });
+    expect(await driver.observe(await driver.prepare(node, "kill"))).toEqual({
+      happened: true,
+      detail: "container kc-0 is stopped (want stopped)",
+    });
+    expect(await driver.observe(await driver.prepare(node, "pause"))).toEqual({
+      happened: false,
+      detail: "container kc-0 is stopped (want paused)",
+    });
     states["kc-0"] = { Running: true, Paused: true };
     expect((await driver.observe(await driver.prepare(node, "pause"))).happened).toBe(true);
   });
@@ -83,7 +92,9 @@ describe("the docker driver", () => {
   it("says a container that is gone cannot be restored, and how to get it back", async () => {
     const driver = new DockerDriver(handle, fakeDocker({ "kc-0": "missing" }).api);
     const [node] = await driver.nodes();
-    await expect(driver.restore(await driver.prepare(node, "kill"))).rejects.toThrow("container kc-0 of node kc-0 is gone; run pulumi up to recreate it");
+    await expect(driver.restore(await driver.prepare(node, "kill"))).rejects.toThrow(
+      "container kc-0 of node kc-0 is gone; run pulumi up to recreate it",
+    );
   });
 });
 
@@ -99,6 +110,8 @@ describe("the engine the stack deployed to", () => {
   });
 
   it("refuses an address it cannot reach", () => {
-    expect(() => engineOptions("npipe:////./pipe/docker_engine")).toThrow("docker engine address npipe:////./pipe/docker_engine is not unix://, tcp://, https:// or ssh://");
+    expect(() => engineOptions("npipe:////./pipe/docker_engine")).toThrow(
+      "docker engine address npipe:////./pipe/docker_engine is not unix://, tcp://, https:// or ssh://",
+    );
   });
 });

@@ -43,7 +43,9 @@ describe("console reporter, plain text", () => {
 
   it("names the first failed subjects of a failed check", () => {
     const line = lines.find((l) => l.includes("round 2 during userinfo @kc-0:"));
-    expect(line).toContain("8/12 ok, 4 FAILED — user-1#2 on kc-2 (401 user_session_not_found), user-2#2 on kc-2 (401 user_session_not_found), user-3#2 on kc-2 (401 user_session_not_found), … 1 more");
+    expect(line).toContain(
+      "8/12 ok, 4 FAILED — user-1#2 on kc-2 (401 user_session_not_found), user-2#2 on kc-2 (401 user_session_not_found), user-3#2 on kc-2 (401 user_session_not_found), … 1 more",
+    );
   });
 
   it("ends with the verdict, the exit code and the lost sessions", () => {

@@ -26,20 +26,49 @@ export function syntheticRun(nodeIds: readonly string[] = ["kc-0", "kc-1", "kc-2
   const at = () => new Date((clock += 1000)).toISOString();
   const events: ChaosEvent[] = [];
   const config: RunConfig = {
-    source: "stack dev", clusterId: "docker/kc-dev", target: "docker", sessionMode: "volatile", cacheMode: "ispn", clusterSize: nodeIds.length,
-    nodes: nodeIds.map((id) => ({ id, nodeName: `${id}.node` })), rounds: 2, seed: 42, fault: "kill", nodesPerFault: 1,
-    sessions: 12, dryRun: false, allowLoss: false,
+    source: "stack dev",
+    clusterId: "docker/kc-dev",
+    target: "docker",
+    sessionMode: "volatile",
+    cacheMode: "ispn",
+    clusterSize: nodeIds.length,
+    nodes: nodeIds.map((id) => ({ id, nodeName: `${id}.node` })),
+    rounds: 2,
+    seed: 42,
+    fault: "kill",
+    nodesPerFault: 1,
+    sessions: 12,
+    dryRun: false,
+    allowLoss: false,
   };
   const victimsByRound = [nodeIds[1], nodeIds[2]];
   const lost = [1, 2, 3, 4].map((i) => `user-${i}#2 on ${victimsByRound[1]}`);
   const lostFailures: CheckFailure[] = lost.map((subject) => ({ subject, detail: "401 user_session_not_found" }));
   const ready = () => nodeIds.map((id) => ({ id, ready: true, clusterSize: nodeIds.length }));
   const check = (round: number, phase: "during" | "after", name: CheckName, node: string, failures: CheckFailure[] = []) =>
-    events.push({ type: "check", at: at(), round, phase, check: name, node, passed: 12 - failures.length, total: 12, failures, durationMs: 250 });
+    events.push({
+      type: "check",
+      at: at(),
+      round,
+      phase,
+      check: name,
+      node,
+      passed: 12 - failures.length,
+      total: 12,
+      failures,
+      durationMs: 250,
+    });
 
   events.push({ type: "run-start", at: new Date(clock).toISOString(), config });
   events.push({ type: "steady-state", at: at(), phase: "before", ok: true, nodes: ready() });
-  events.push({ type: "sessions", at: at(), perNode: Object.fromEntries(nodeIds.map((id) => [id, 4])), loggedIn: 12, inProgress: 0, codes: 0 });
+  events.push({
+    type: "sessions",
+    at: at(),
+    perNode: Object.fromEntries(nodeIds.map((id) => [id, 4])),
+    loggedIn: 12,
+    inProgress: 0,
+    codes: 0,
+  });
   for (const round of [1, 2]) {
     const victim = victimsByRound[round - 1];
     const survivors = nodeIds.filter((id) => id !== victim);
@@ -50,7 +79,18 @@ export function syntheticRun(nodeIds: readonly string[] = ["kc-0", "kc-1", "kc-2
     events.push({ type: "fault", at: at(), round, node: victim, kind: "kill", action: "inject", ok: true });
     events.push({ type: "fault", at: at(), round, node: victim, kind: "kill", action: "verified", ok: true });
     events.push({ type: "node-state", at: at(), node: victim, state: "down" });
-    events.push({ type: "check", at: at(), round, phase: "during", check: "fault-injected", node: victim, passed: 1, total: 1, failures: [], durationMs: 0 });
+    events.push({
+      type: "check",
+      at: at(),
+      round,
+      phase: "during",
+      check: "fault-injected",
+      node: victim,
+      passed: 1,
+      total: 1,
+      failures: [],
+      durationMs: 0,
+    });
     for (const route of [...survivors, "lb"]) {
       for (const name of ["userinfo", "refresh", "sso-cookie"] as const) {
         check(round, "during", name, route, losing && name !== "sso-cookie" ? lostFailures : []);

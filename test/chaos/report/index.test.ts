@@ -26,13 +26,21 @@ describe("createReporters", () => {
     const reporters = createReporters({ dir: await tempDir(), json: true, stream, isTTY: true, noColor: false });
     const { events } = syntheticRun();
     events.forEach((e) => reporters.sink.emit(e));
-    expect(stream.text().trimEnd().split("\n").map((l) => JSON.parse(l) as unknown)).toEqual(events);
+    expect(
+      stream
+        .text()
+        .trimEnd()
+        .split("\n")
+        .map((l) => JSON.parse(l) as unknown),
+    ).toEqual(events);
   });
 
   it("flushes the journal before the end", async () => {
     const dir = await tempDir();
     const reporters = createReporters({ dir, json: false, stream: captureStream(), isTTY: false, noColor: false });
-    syntheticRun().events.slice(0, 3).forEach((e) => reporters.sink.emit(e));
+    syntheticRun()
+      .events.slice(0, 3)
+      .forEach((e) => reporters.sink.emit(e));
     const file = await reporters.flush();
     expect(JSON.parse(await readFile(file, "utf8"))).toMatchObject({ complete: false, seed: 42 });
   });

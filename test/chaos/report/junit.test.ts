@@ -60,12 +60,34 @@ describe("JUnit XML", () => {
     const at = "2025-03-01T10:00:00.000Z";
     const events: ChaosEvent[] = [
       { type: "round-start", at, round: 1, victims: ["kc-1"], sessionsOnVictims: { "kc-1": 2 } },
-      { type: "fault", at, round: 1, node: "kc-1", kind: "pause", action: "verified", ok: false, message: "runtime state running (want paused)" },
-      { type: "check", at, round: 1, phase: "during", check: "fault-injected", node: "kc-1", passed: 0, total: 1, failures: [{ subject: "kc-1", detail: "" }], durationMs: 0 },
+      {
+        type: "fault",
+        at,
+        round: 1,
+        node: "kc-1",
+        kind: "pause",
+        action: "verified",
+        ok: false,
+        message: "runtime state running (want paused)",
+      },
+      {
+        type: "check",
+        at,
+        round: 1,
+        phase: "during",
+        check: "fault-injected",
+        node: "kc-1",
+        passed: 0,
+        total: 1,
+        failures: [{ subject: "kc-1", detail: "" }],
+        durationMs: 0,
+      },
       { type: "run-end", at, verdict: "aborted", exitCode: 2, message: "interrupted", lost: [] },
     ];
     const xml = junitXml(events);
-    expect(testCase(xml, "during fault-injected @kc-1")).toContain('message="pause of kc-1 was not observed: runtime state running (want paused)"');
+    expect(testCase(xml, "during fault-injected @kc-1")).toContain(
+      'message="pause of kc-1 was not observed: runtime state running (want paused)"',
+    );
     expect(count(xml, /<testcase /g)).toBe(2);
     expect(testCase(xml, "verdict")).toMatch(/<error message="aborted \(exit 2\): interrupted" type="aborted"/);
   });
@@ -73,7 +95,18 @@ describe("JUnit XML", () => {
   it("escapes what it quotes", () => {
     const at = "2025-03-01T10:00:00.000Z";
     const xml = junitXml([
-      { type: "check", at, round: 1, phase: "during", check: "userinfo", node: 'kc-"<1>', passed: 0, total: 1, failures: [{ subject: "a&b", detail: "]]><x>" }], durationMs: 1 },
+      {
+        type: "check",
+        at,
+        round: 1,
+        phase: "during",
+        check: "userinfo",
+        node: 'kc-"<1>',
+        passed: 0,
+        total: 1,
+        failures: [{ subject: "a&b", detail: "]]><x>" }],
+        durationMs: 1,
+      },
     ]);
     expect(xml).toContain('name="during userinfo @kc-&quot;&lt;1>"');
     expect(xml).toContain('message="1 of 1 failed: a&amp;b"');

@@ -24,7 +24,10 @@ describe("the dev stack under mocks", () => {
   });
 
   it("registers the network, PostgreSQL, three Keycloak nodes and the load balancer", () => {
-    const names = run.recorder.ofType(Container).map((c) => String(c.inputs.name)).sort();
+    const names = run.recorder
+      .ofType(Container)
+      .map((c) => String(c.inputs.name))
+      .sort();
     expect(names).toEqual(["kc-dev-db", "kc-dev-kc-0", "kc-dev-kc-1", "kc-dev-kc-2", "kc-dev-lb"]);
     expect(run.recorder.ofType("docker:index/network:Network").map((n) => n.inputs.name)).toEqual(["kc-dev-net"]);
     expect(run.recorder.ofType("docker:index/volume:Volume").map((n) => n.inputs.name)).toEqual(["kc-dev-pgdata"]);
@@ -36,7 +39,10 @@ describe("the dev stack under mocks", () => {
     const dockerResources = run.recorder.resources.filter((r) => r.type.startsWith("docker:"));
     expect(dockerResources.length).toBeGreaterThan(5);
     for (const resource of dockerResources) {
-      expect(resource.provider?.startsWith(`${provider.urn}::`), `${resource.name} uses ${resource.provider ?? "the default provider"}`).toBe(true);
+      expect(
+        resource.provider?.startsWith(`${provider.urn}::`),
+        `${resource.name} uses ${resource.provider ?? "the default provider"}`,
+      ).toBe(true);
     }
   });
 
@@ -46,7 +52,11 @@ describe("the dev stack under mocks", () => {
     expect(db.inputs.healthcheck).toMatchObject({ tests: ["CMD", "pg_isready", "-h", "127.0.0.1", "-U", "keycloak", "-d", "keycloak"] });
     expect(db.inputs.ports).toBeUndefined();
     expect(db.inputs.restart).toBe("unless-stopped");
-    expect(envOf(db)).toMatchObject({ POSTGRES_DB: "keycloak", POSTGRES_USER: "keycloak", POSTGRES_PASSWORD: "generated-keycloak-db-password" });
+    expect(envOf(db)).toMatchObject({
+      POSTGRES_DB: "keycloak",
+      POSTGRES_USER: "keycloak",
+      POSTGRES_PASSWORD: "generated-keycloak-db-password",
+    });
   });
 
   it("clusters every node over jdbc-ping with distributed caches, its own node name and the fixed issuer", () => {
@@ -170,14 +180,20 @@ describe("node count, session mode and affinity come from config", () => {
   });
 
   it("volatile sessions on an optimized image: features-disabled is baked, not passed; start --optimized", async () => {
-    const run = await runProgram({ keycloak: { sessionMode: "volatile", optimizedImage: true, image: "keycloak-cluster/keycloak:26.7.3-volatile" } }, "vol");
+    const run = await runProgram(
+      { keycloak: { sessionMode: "volatile", optimizedImage: true, image: "keycloak-cluster/keycloak:26.7.3-volatile" } },
+      "vol",
+    );
     await resolve(run.outputs.nodes as never);
     const node = run.recorder.named("keycloak-kc-0");
     expect(node.inputs.command).toEqual(["start", "--optimized", "--import-realm"]);
     const env = envOf(node);
     expect(env).not.toHaveProperty("KC_FEATURES_DISABLED");
     expect(env).not.toHaveProperty("KC_DB");
-    expect(run.recorder.named("keycloak-keycloak-image").inputs).toMatchObject({ name: "keycloak-cluster/keycloak:26.7.3-volatile", keepLocally: true });
+    expect(run.recorder.named("keycloak-keycloak-image").inputs).toMatchObject({
+      name: "keycloak-cluster/keycloak:26.7.3-volatile",
+      keepLocally: true,
+    });
   });
 
   it("volatile sessions with plain start pass the build option at start", async () => {
@@ -204,14 +220,21 @@ describe("the engine and the database come from config", () => {
 
   it("an external database: no database container or volume; its JDBC URL and its secret password reach every node", async () => {
     const run = await runProgram(
-      { ...devConfig, database: { mode: "external", jdbcUrl: "jdbc:postgresql://db.internal:5432/kc", username: "kc", password: "from-config" } },
+      {
+        ...devConfig,
+        database: { mode: "external", jdbcUrl: "jdbc:postgresql://db.internal:5432/kc", username: "kc", password: "from-config" },
+      },
       "ext",
       { secretKeys: ["database"] },
     );
     expect(run.recorder.ofType(Container).map((c) => String(c.inputs.name))).not.toContain("kc-ext-db");
     expect(run.recorder.ofType("docker:index/volume:Volume")).toEqual([]);
     const node = run.recorder.named("keycloak-kc-0");
-    expect(envOf(node)).toMatchObject({ KC_DB_URL: "jdbc:postgresql://db.internal:5432/kc", KC_DB_USERNAME: "kc", KC_DB_PASSWORD: "from-config" });
+    expect(envOf(node)).toMatchObject({
+      KC_DB_URL: "jdbc:postgresql://db.internal:5432/kc",
+      KC_DB_USERNAME: "kc",
+      KC_DB_PASSWORD: "from-config",
+    });
     expect(node.secretInputs).toContain("envs");
     expect(run.recorder.resources.filter((r) => r.name.endsWith("-db-password"))).toEqual([]);
   });

@@ -24,7 +24,11 @@ describe("realm import", () => {
   const realm = realmImport(
     { name: "chaos", clientId: "chaos-cli", redirectUri: "http://127.0.0.1:8080/cb", testUsers: 2 },
     { clientSecret: "s3cret", users: deriveTestUsers("seed", 2) },
-  ) as { realm: string; clients: Record<string, unknown>[]; users: { username: string; credentials: { value: string; temporary: boolean }[] }[] };
+  ) as {
+    realm: string;
+    clients: Record<string, unknown>[];
+    users: { username: string; credentials: { value: string; temporary: boolean }[] }[];
+  };
 
   it("has a confidential client with the code flow and S256 PKCE, no password grant", () => {
     expect(realm.clients[0]).toMatchObject({
@@ -39,7 +43,12 @@ describe("realm import", () => {
   });
 
   it("keeps tokens, codes and sessions alive longer than a chaos run, so expiry never looks like loss", () => {
-    expect(realm).toMatchObject({ accessTokenLifespan: 3600, accessCodeLifespan: 600, ssoSessionIdleTimeout: 7200, bruteForceProtected: true });
+    expect(realm).toMatchObject({
+      accessTokenLifespan: 3600,
+      accessCodeLifespan: 600,
+      ssoSessionIdleTimeout: 7200,
+      bruteForceProtected: true,
+    });
   });
 
   it("has the test users with permanent passwords", () => {

@@ -91,7 +91,14 @@ describe("build options vs runtime options", () => {
       "cache-embedded-network-external-address": { source: "pod", field: "status.podIP" },
       "cache-embedded-network-external-port": NodeValue.literal("7800"),
     });
-    const ec2 = { ...pod, nodeName: NodeValue.instance("instance-id"), advertisedAddress: NodeValue.instance("local-ipv4"), bindAddress: undefined, machine: NodeValue.instance("instance-id"), rack: NodeValue.instance("placement/availability-zone") };
+    const ec2 = {
+      ...pod,
+      nodeName: NodeValue.instance("instance-id"),
+      advertisedAddress: NodeValue.instance("local-ipv4"),
+      bindAddress: undefined,
+      machine: NodeValue.instance("instance-id"),
+      rack: NodeValue.instance("placement/availability-zone"),
+    };
     expect(nodeOptions(spec, ec2)).toMatchObject({
       "spi-cache-embedded--default--machine-name": { source: "instance", field: "instance-id" },
       "spi-cache-embedded--default--rack-name": { source: "instance", field: "placement/availability-zone" },
@@ -101,7 +108,10 @@ describe("build options vs runtime options", () => {
 
   it("local cache mode sets no transport options", () => {
     const local = withKeycloak({ cacheMode: "local" });
-    const options = { ...runtimeOptions(local, dbUrl), ...nodeOptions(local, { ...node, advertisedAddress: NodeValue.literal("10.0.0.1") }) };
+    const options = {
+      ...runtimeOptions(local, dbUrl),
+      ...nodeOptions(local, { ...node, advertisedAddress: NodeValue.literal("10.0.0.1") }),
+    };
     expect(options.cache).toBe("local");
     expect(Object.keys(options).filter((k) => k.startsWith("cache-"))).toEqual([]);
   });
@@ -120,7 +130,10 @@ describe("build options vs runtime options", () => {
 
   it("connects to the managed database's host, or to the external JDBC URL as given", () => {
     expect(databaseUrl(spec, "kc-db")).toBe("jdbc:postgresql://kc-db:5432/keycloak");
-    const external: ClusterSpec = { ...spec, database: { mode: "external", jdbcUrl: "jdbc:postgresql://a:6432/b?ssl=true", username: "u", password: new SecretText("p") } };
+    const external: ClusterSpec = {
+      ...spec,
+      database: { mode: "external", jdbcUrl: "jdbc:postgresql://a:6432/b?ssl=true", username: "u", password: new SecretText("p") },
+    };
     expect(databaseUrl(external, "kc-db")).toBe("jdbc:postgresql://a:6432/b?ssl=true");
   });
 });
