@@ -2,7 +2,9 @@
 # Makes this machine ready to deploy without a registry or a Pulumi install, as needed and
 # cached: Node >= 22 and the npm packages, a Docker engine, the local images (Keycloak for
 # both session modes), and the Pulumi toolchain. Prints a progress line per step.
-#   offline/prepare.sh            everything
+#   offline/prepare.sh            Docker engine, images, toolchain (what `npm run up` needs)
+#   offline/prepare.sh --kube     also the one-node Kubernetes binaries, the real kubernetes
+#                                 provider plugin and the manifest linter (what test:e2e needs)
 #   offline/prepare.sh --no-images  (unit-test machines: node, packages, toolchain only)
 set -euo pipefail
 # shellcheck source=offline/lib.sh
@@ -10,7 +12,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 
 images=1
-[[ "${1:-}" == "--no-images" ]] && images=0
+kube=0
+for arg in "$@"; do
+  case "$arg" in
+    --no-images) images=0 ;;
+    --kube) kube=1 ;;
+    *) die "unknown option $arg (use --kube or --no-images)" ;;
+  esac
+done
 
 node_bin="$(offline/node.sh)"
 export PATH="$node_bin:$PATH"
@@ -30,4 +39,9 @@ if ((images)); then
   done
 fi
 offline/toolchain.sh >/dev/null
+if ((kube)); then
+  offline/kube/build.sh node
+  offline/kube/provider.sh
+  offline/kube/kube-score.sh >/dev/null
+fi
 step prepare "ready"

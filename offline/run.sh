@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Runs a command in the project's offline mode, after preparing the machine:
-#   offline/run.sh pulumi preview        offline/run.sh vitest run --project e2e
+#   offline/run.sh pulumi preview        offline/run.sh --kube vitest run --project e2e
+# (--kube also prepares the one-node Kubernetes pieces: offline/prepare.sh --kube)
 # The stand-in provider plugins are on PATH only inside this command.
 set -euo pipefail
 here="$(dirname "${BASH_SOURCE[0]}")"
-"$here/prepare.sh"
+prepare=()
+if [[ "${1:-}" == --kube ]]; then
+  prepare=(--kube)
+  shift
+fi
+"$here/prepare.sh" "${prepare[@]}"
 # shellcheck source=offline/env.sh
 source "$here/env.sh"
 cd "$REPO_ROOT"

@@ -6,5 +6,6 @@
 set -euo pipefail
 here="$(dirname "${BASH_SOURCE[0]}")"
 node_bin="$("$here/node.sh")"
-export PATH="$node_bin:$(cd "$here/.." && pwd -P)/node_modules/.bin:$PATH"
+repo="$(cd "$here/.." && pwd -P)"
+export PATH="$node_bin:$repo/node_modules/.bin:$PATH"
 exec "$@"

@@ -15,7 +15,7 @@ export { Namespace };
 import { configSchema, LenientConfig, MovedKeys, RawConfig, SharedSections, TargetSections } from "./schema";
 import { awsTarget } from "./targets/aws";
 import { dockerTarget } from "./targets/docker";
-import { kubernetesTarget, openshiftTarget } from "./targets/kubernetes";
+import { KubernetesDeployment, kubernetesTarget, openshiftTarget } from "./targets/kubernetes";
 import { Problem, TargetContext, TargetModule } from "./targets/target";
 
 export interface ConfigProblem {
@@ -28,8 +28,8 @@ export interface ConfigProblem {
 /** The validated model of one stack: the shared spec and the target's own typed settings. */
 export type StackModel =
   | { readonly target: typeof Target.Docker; readonly spec: ClusterSpec; readonly docker: DockerTargetSpec }
-  | { readonly target: typeof Target.Kubernetes; readonly spec: ClusterSpec; readonly kubernetes: never }
-  | { readonly target: typeof Target.OpenShift; readonly spec: ClusterSpec; readonly openshift: never }
+  | { readonly target: typeof Target.Kubernetes; readonly spec: ClusterSpec; readonly kubernetes: KubernetesDeployment }
+  | { readonly target: typeof Target.OpenShift; readonly spec: ClusterSpec; readonly openshift: KubernetesDeployment }
   | { readonly target: typeof Target.Aws; readonly spec: ClusterSpec; readonly aws: never };
 
 export type ParseResult = { readonly ok: true; readonly model: StackModel } | { readonly ok: false; readonly problems: ConfigProblem[] };

@@ -6,6 +6,7 @@
 import { Target } from "../components/keycloak/model";
 import { StackModel } from "./config";
 import { deployDocker } from "./deploy/docker";
+import { deployKubernetes } from "./deploy/kubernetes";
 import { loadStackModel } from "./load";
 import { StackOutputs, stackOutputs } from "./outputs";
 
@@ -14,7 +15,9 @@ function deploy(model: StackModel): StackOutputs {
     case Target.Docker:
       return stackOutputs(model.target, model.spec, deployDocker(model.spec, model.docker));
     case Target.Kubernetes:
+      return stackOutputs(model.target, model.spec, deployKubernetes(model.spec, model.kubernetes));
     case Target.OpenShift:
+      return stackOutputs(model.target, model.spec, deployKubernetes(model.spec, model.openshift));
     case Target.Aws:
       // Refused by the configuration rules already; kept for exhaustiveness.
       throw new Error(`internal error: the ${model.target} target is not built yet`);

@@ -15,7 +15,10 @@ function isConfigSecret(key: string): boolean {
 
 /** What the target modules may know beyond the namespace: provider settings and the deploying environment. */
 export function targetContext(all: Readonly<Record<string, string>>, env: NodeJS.ProcessEnv, stack: string): TargetContext {
-  return { stack, provider: { "docker:host": all["docker:host"], DOCKER_HOST: env.DOCKER_HOST } };
+  return {
+    stack,
+    provider: { "docker:host": all["docker:host"], DOCKER_HOST: env.DOCKER_HOST, KUBECONFIG: env.KUBECONFIG, HOME: env.HOME },
+  };
 }
 
 /** The validated model of this stack; throws one error listing every problem. */

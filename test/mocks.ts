@@ -87,6 +87,15 @@ export class ResourceRecorder {
     return found;
   }
 
+  /** The resource of `type` with logical name `name` (names repeat across types, e.g. a Service and a StatefulSet). */
+  typed(type: string, name: string): RecordedResource {
+    const found = this.resources.find((r) => r.type === type && r.name === name);
+    if (!found) {
+      throw new Error(`no ${type} named ${name}`);
+    }
+    return found;
+  }
+
   clear(): void {
     this.resources.length = 0;
   }

@@ -3,13 +3,15 @@
  * result; none of them spells a KC_* name itself. Per-node values (the node's name, the address
  * it advertises) may come from the runtime: see {@link NodeValue}.
  */
-import { CacheMode, ClusterSpec, DatabaseMode, SessionMode } from "./model";
+import { CacheMode, ClusterSpec, DatabaseMode, Discovery, SessionMode } from "./model";
 import { NodeValue } from "./node-value";
 
 /** Container ports every Keycloak node listens on. */
 export const KeycloakPorts = {
   /** HTTP traffic (behind the load balancer). */
   http: 8080,
+  /** HTTPS traffic, when a target gives the node a certificate. */
+  https: 8443,
   /** Management interface: health and metrics. Never proxied. */
   management: 9000,
   /** JGroups data traffic between nodes. */
@@ -58,6 +60,10 @@ export interface NodeContext {
   readonly machine?: NodeValue;
   /** Infinispan topology: the rack (an availability zone on AWS), so owners land in different racks. */
   readonly rack?: NodeValue;
+  /** With the `kubernetes` discovery (DNS_PING): the headless Service's DNS name the nodes look each other up by. */
+  readonly dnsQuery?: string;
+  /** HTTPS on {@link KeycloakPorts.https} as well, with this certificate (a re-encrypting proxy in front). */
+  readonly tls?: { readonly certificateFile: string; readonly keyFile: string };
 }
 
 /**
@@ -82,9 +88,9 @@ export function buildArgs(spec: ClusterSpec): string[] {
 }
 
 /** Runtime options every node shares (everything but secrets and per-node values). */
-export function runtimeOptions(spec: ClusterSpec, dbUrl: string): KeycloakOptions {
+export function runtimeOptions(spec: ClusterSpec, node: Pick<NodeContext, "dbUrl" | "tls">): KeycloakOptions {
   const options: Record<string, string> = {
-    "db-url": dbUrl,
+    "db-url": node.dbUrl,
     "db-username": spec.database.username,
     hostname: spec.keycloak.publicUrl,
     "http-enabled": "true",
@@ -98,6 +104,11 @@ export function runtimeOptions(spec: ClusterSpec, dbUrl: string): KeycloakOption
   if (spec.keycloak.cacheMode === CacheMode.Ispn) {
     options["cache-stack"] = spec.keycloak.discovery;
     options["cache-embedded-network-bind-port"] = String(KeycloakPorts.jgroups);
+  }
+  if (node.tls) {
+    options["https-port"] = String(KeycloakPorts.https);
+    options["https-certificate-file"] = node.tls.certificateFile;
+    options["https-certificate-key-file"] = node.tls.keyFile;
   }
   return options;
 }
@@ -143,13 +154,15 @@ export interface NodeEnvVar {
  * the build options; a plain `start` must be given them again (Keycloak then re-augments).
  */
 export function nodeEnvironment(spec: ClusterSpec, node: NodeContext): NodeEnvVar[] {
-  const shared = spec.keycloak.optimizedImage
-    ? runtimeOptions(spec, node.dbUrl)
-    : { ...buildOptions(spec), ...runtimeOptions(spec, node.dbUrl) };
+  const shared = spec.keycloak.optimizedImage ? runtimeOptions(spec, node) : { ...buildOptions(spec), ...runtimeOptions(spec, node) };
   const env: NodeEnvVar[] = [
     ...Object.entries(shared).map(([option, value]) => ({ name: envName(option), value: NodeValue.literal(value) })),
     ...Object.entries(nodeOptions(spec, node)).map(([option, value]) => ({ name: envName(option), value })),
   ];
+  if (spec.keycloak.cacheMode === CacheMode.Ispn && spec.keycloak.discovery === Discovery.Kubernetes && node.dnsQuery !== undefined) {
+    // DNS_PING finds the other nodes through a headless Service: a JGroups system property, not a Keycloak option.
+    env.push({ name: "JAVA_OPTS_APPEND", value: NodeValue.literal(`-Djgroups.dns.query=${node.dnsQuery}`) });
+  }
   return env.sort((a, b) => a.name.localeCompare(b.name));
 }
 

@@ -44,6 +44,8 @@ export const DriverHandleSchema = z.discriminatedUnion("kind", [
     podLabels: z.record(z.string(), z.string()),
     httpPort: z.number().int().positive(),
     managementPort: z.number().int().positive(),
+    /** The API server the stack deployed to; the chaos command takes its credentials from its own kubeconfig. */
+    server: z.url(),
   }),
   z.object({
     kind: z.literal(Target.Aws),

@@ -328,22 +328,6 @@ describe("bad configuration: one exact message per problem", () => {
       ["database.storageGb: a Docker volume has no size; remove it (pulumi config rm --path database.storageGb)"],
     ],
     [
-      "docker settings on another target",
-      { target: "kubernetes", keycloak: { hostname: "https://sso.example.test" }, docker: {} },
-      [
-        'docker: docker settings apply only to target "docker" (this stack\'s target is "kubernetes"); remove them (pulumi config rm docker)',
-        'target: the kubernetes target is not built yet; use "docker" (pulumi config set target docker)',
-      ],
-    ],
-    [
-      "public URL missing off docker",
-      { target: "openshift" },
-      [
-        "keycloak.hostname: the openshift target needs the public URL of its load balancer: pulumi config set --path keycloak.hostname https://sso.example.com",
-        'target: the openshift target is not built yet; use "docker" (pulumi config set target docker)',
-      ],
-    ],
-    [
       "an external database without its URL and password",
       { database: { mode: "external" } },
       [

@@ -56,6 +56,11 @@ init_database() {
   Set POSTGRES_PASSWORD (or POSTGRES_PASSWORD_FILE) to the superuser's password,
   or POSTGRES_HOST_AUTH_METHOD=trust to allow connections without one (never in production)."
   fi
+  # Not root (Kubernetes: runAsUser), PGDATA a subdirectory of the volume: create it, as the
+  # official image does; initdb wants it private.
+  if [[ ! -d "$PGDATA" ]] && mkdir -p "$PGDATA" 2>/dev/null; then
+    chmod 700 "$PGDATA"
+  fi
   if [[ ! -w "$PGDATA" ]]; then
     fail "$PGDATA is not writable by $(id -un) (uid $(id -u)); use a named volume, or chown the directory to uid $(id -u), or start the container with --user root once"
   fi

@@ -60,7 +60,7 @@ describe("build options vs runtime options", () => {
 
   it("never puts a build option or a secret among the runtime options", () => {
     const volatile = withKeycloak({ sessionMode: "volatile" });
-    const runtime = { ...runtimeOptions(volatile, dbUrl), ...nodeOptions(volatile, node) };
+    const runtime = { ...runtimeOptions(volatile, node), ...nodeOptions(volatile, node) };
     for (const key of Object.keys(buildOptions(volatile))) {
       expect(runtime).not.toHaveProperty(key);
     }
@@ -68,7 +68,7 @@ describe("build options vs runtime options", () => {
   });
 
   it("clusters over the configured stack with distributed caches", () => {
-    expect(runtimeOptions(spec, dbUrl)).toMatchObject({
+    expect(runtimeOptions(spec, node)).toMatchObject({
       cache: "ispn",
       "cache-stack": "jdbc-ping",
       "cache-embedded-network-bind-port": "7800",
@@ -109,7 +109,7 @@ describe("build options vs runtime options", () => {
   it("local cache mode sets no transport options", () => {
     const local = withKeycloak({ cacheMode: "local" });
     const options = {
-      ...runtimeOptions(local, dbUrl),
+      ...runtimeOptions(local, node),
       ...nodeOptions(local, { ...node, advertisedAddress: NodeValue.literal("10.0.0.1") }),
     };
     expect(options.cache).toBe("local");

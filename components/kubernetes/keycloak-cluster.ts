@@ -1,0 +1,184 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterSpec, DatabaseMode } from "../keycloak/model";
+import { TestUser } from "../keycloak/realm";
+import { issuerUrl, KeycloakPorts } from "../keycloak/settings";
+import { KeycloakClusterParts } from "../shared/cluster";
+import { clusterSecrets } from "../shared/cluster-secrets";
+import { DriverHandle } from "../shared/outputs";
+import {
+  chaosRoleRules,
+  CredentialKeys,
+  databaseSelector,
+  databaseServiceSpec,
+  databaseStatefulSetSpec,
+  disruptionBudgetSpec,
+  headlessServiceSpec,
+  ingressSpec,
+  keycloakSelector,
+  keycloakStatefulSetSpec,
+  metadata,
+  networkPolicySpecs,
+  objectNames,
+  realmFileName,
+  routeSpec,
+  trafficServiceAnnotations,
+  trafficServiceSpec,
+} from "./objects";
+import { KubernetesTargetSpec } from "./spec";
+
+export interface KubernetesKeycloakClusterArgs {
+  /** The validated cluster model. */
+  readonly spec: ClusterSpec;
+  /** Kubernetes- or OpenShift-specific settings. */
+  readonly kubernetes: KubernetesTargetSpec;
+}
+
+/**
+ * A Keycloak cluster on Kubernetes or OpenShift: Secrets, the realm import, PostgreSQL as a
+ * StatefulSet (or an external database), Keycloak as a StatefulSet behind a headless and a
+ * traffic Service, a disruption budget, network policies, an Ingress (Kubernetes) or a Route
+ * (OpenShift), and the chaos runner's Role. The kubernetes provider comes in through `opts.providers`.
+ */
+export class KubernetesKeycloakCluster extends pulumi.ComponentResource implements KeycloakClusterParts {
+  public readonly clusterId: pulumi.Output<string>;
+  public readonly issuerUrl: pulumi.Output<string>;
+  public readonly loadBalancerUrl: pulumi.Output<string>;
+  public readonly driver: pulumi.Output<DriverHandle>;
+  public readonly clientSecret: pulumi.Output<string>;
+  public readonly adminPassword: pulumi.Output<string>;
+  public readonly testUsers: pulumi.Output<TestUser[]>;
+
+  constructor(name: string, args: KubernetesKeycloakClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("keycloak:kubernetes:KeycloakCluster", name, {}, opts);
+    const { spec, kubernetes: target } = args;
+    const names = objectNames(target);
+    const secrets = clusterSecrets(name, spec, this);
+    const namespace = target.createNamespace
+      ? new k8s.core.v1.Namespace(
+          `${name}-ns`,
+          { metadata: { ...metadata(target, target.namespace), namespace: undefined } },
+          { parent: this },
+        )
+      : undefined;
+    const child = { parent: this, dependsOn: namespace ? [namespace] : [] };
+
+    const credentials = new k8s.core.v1.Secret(
+      `${name}-credentials`,
+      {
+        metadata: metadata(target, names.credentials),
+        type: "Opaque",
+        stringData: pulumi.secret({
+          [CredentialKeys.dbPassword]: secrets.dbPassword,
+          [CredentialKeys.adminPassword]: secrets.adminPassword,
+        }),
+      },
+      child,
+    );
+    const realm = new k8s.core.v1.Secret(
+      `${name}-realm`,
+      { metadata: metadata(target, names.realm), type: "Opaque", stringData: pulumi.secret({ [realmFileName(spec)]: secrets.realmJson }) },
+      child,
+    );
+
+    const database: pulumi.Resource[] = [];
+    if (spec.database.mode === DatabaseMode.Managed) {
+      database.push(
+        new k8s.core.v1.Service(
+          `${name}-db`,
+          { metadata: metadata(target, names.db, databaseSelector(target)), spec: databaseServiceSpec(target) },
+          child,
+        ),
+        new k8s.apps.v1.StatefulSet(
+          `${name}-db`,
+          { metadata: metadata(target, names.db, databaseSelector(target)), spec: databaseStatefulSetSpec(spec.database, target) },
+          { ...child, dependsOn: [...child.dependsOn, credentials] },
+        ),
+      );
+    }
+
+    const selector = keycloakSelector(target);
+    const headless = new k8s.core.v1.Service(
+      `${name}-kc-headless`,
+      { metadata: metadata(target, names.headless, selector), spec: headlessServiceSpec(target) },
+      child,
+    );
+    const traffic = new k8s.core.v1.Service(
+      `${name}-kc`,
+      {
+        metadata: metadata(target, names.keycloak, selector, trafficServiceAnnotations(target)),
+        spec: trafficServiceSpec(spec, target),
+      },
+      child,
+    );
+    const nodes = new k8s.apps.v1.StatefulSet(
+      `${name}-kc`,
+      { metadata: metadata(target, names.keycloak, selector), spec: keycloakStatefulSetSpec(spec, target) },
+      // The schema migration needs the database first; the pods need their Secrets and their Service.
+      { ...child, dependsOn: [...child.dependsOn, ...database, credentials, realm, headless] },
+    );
+    new k8s.policy.v1.PodDisruptionBudget(
+      `${name}-kc`,
+      { metadata: metadata(target, names.keycloak, selector), spec: disruptionBudgetSpec(spec, target) },
+      child,
+    );
+    for (const [role, policy] of Object.entries(networkPolicySpecs(target, spec.database.mode === DatabaseMode.Managed))) {
+      new k8s.networking.v1.NetworkPolicy(`${name}-${role}`, { metadata: metadata(target, `${target.name}-${role}`), spec: policy }, child);
+    }
+    if (target.flavor === "openshift") {
+      new k8s.apiextensions.CustomResource(
+        `${name}-route`,
+        {
+          apiVersion: "route.openshift.io/v1",
+          kind: "Route",
+          metadata: metadata(target, target.name, selector),
+          spec: routeSpec(spec, target),
+        },
+        { ...child, dependsOn: [...child.dependsOn, traffic] },
+      );
+    } else {
+      new k8s.networking.v1.Ingress(
+        `${name}-ingress`,
+        { metadata: metadata(target, target.name, selector), spec: ingressSpec(spec, target) },
+        {
+          ...child,
+          dependsOn: [...child.dependsOn, traffic],
+        },
+      );
+    }
+    const role = new k8s.rbac.v1.Role(`${name}-chaos`, { metadata: metadata(target, names.chaosRole), rules: chaosRoleRules() }, child);
+    if (target.chaosUsers.length) {
+      new k8s.rbac.v1.RoleBinding(
+        `${name}-chaos`,
+        {
+          metadata: metadata(target, names.chaosRole),
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+          subjects: target.chaosUsers.map((user) => ({ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user })),
+        },
+        child,
+      );
+    }
+
+    this.clusterId = pulumi.output(`${target.flavor}/${target.namespace}/${target.name}`);
+    this.issuerUrl = pulumi.output(issuerUrl(spec.keycloak.publicUrl, spec.realm.name));
+    this.loadBalancerUrl = pulumi.output(target.accessUrl);
+    this.driver = nodes.metadata.name.apply((statefulSet): DriverHandle => ({
+      kind: "kubernetes",
+      namespace: target.namespace,
+      statefulSet,
+      podLabels: selector,
+      httpPort: KeycloakPorts.http,
+      managementPort: KeycloakPorts.management,
+      server: target.server,
+    }));
+    this.clientSecret = secrets.clientSecret;
+    this.adminPassword = secrets.adminPassword;
+    this.testUsers = secrets.testUsers;
+    this.registerOutputs({
+      clusterId: this.clusterId,
+      issuerUrl: this.issuerUrl,
+      loadBalancerUrl: this.loadBalancerUrl,
+      driver: this.driver,
+    });
+  }
+}

@@ -1,0 +1,377 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { OutputNames, SecretOutputs } from "../../../components/shared/outputs";
+import { RecordedResource, ResourceRecorder, resolve } from "../../mocks";
+import { ProgramRun, runProgram } from "../../program";
+import { TestToken, writeKubeconfig } from "../../kubeconfig";
+
+const StatefulSet = "kubernetes:apps/v1:StatefulSet";
+const Service = "kubernetes:core/v1:Service";
+const Secret = "kubernetes:core/v1:Secret";
+const Policy = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+
+const base = {
+  keycloak: { nodes: 3, hostname: "https://sso.example.test", image: "keycloak-cluster/keycloak:26.7.3-persistent", optimizedImage: true },
+  realm: { testUsers: 3 },
+};
+
+type Container = {
+  name: string;
+  env: { name: string; value?: string; valueFrom?: Record<string, Record<string, string>> }[];
+  ports: { name: string; containerPort: number }[];
+  securityContext: Record<string, unknown>;
+  startupProbe: { httpGet: { path: string; port: string } };
+  readinessProbe: { httpGet: { path: string; port: string } };
+  livenessProbe: { httpGet: { path: string; port: string } };
+  lifecycle: { preStop: { sleep: { seconds: number } } };
+  resources: Record<string, Record<string, string>>;
+};
+type PodSpec = {
+  securityContext: Record<string, unknown>;
+  containers: Container[];
+  terminationGracePeriodSeconds: number;
+  affinity: Record<string, unknown>;
+  topologySpreadConstraints: { topologyKey: string }[];
+  automountServiceAccountToken: boolean;
+};
+const pod = (sts: RecordedResource) => (sts.inputs.spec as { template: { spec: PodSpec } }).template.spec;
+const envOf = (c: Container) => Object.fromEntries(c.env.map((e) => [e.name, e.value ?? e.valueFrom]));
+
+/** Every key named `key` anywhere in a value, with its path. */
+function findKeys(value: unknown, key: string, at = ""): string[] {
+  if (Array.isArray(value)) {
+    return value.flatMap((v, i) => findKeys(v, key, `${at}[${i}]`));
+  }
+  if (value !== null && typeof value === "object") {
+    return Object.entries(value).flatMap(([k, v]) => [...(k === key ? [`${at}.${k}`] : []), ...findKeys(v, key, `${at}.${k}`)]);
+  }
+  return [];
+}
+
+async function deploy(target: "kubernetes" | "openshift", config: Record<string, unknown> = {}, stack = "k8s"): Promise<ProgramRun> {
+  process.env.KUBECONFIG = writeKubeconfig();
+  return runProgram({ target, ...base, ...config }, stack);
+}
+
+describe("the kubernetes stack under mocks", () => {
+  let run: ProgramRun;
+  let recorder: ResourceRecorder;
+  beforeAll(async () => {
+    run = await deploy("kubernetes", { kubernetes: { ingressClassName: "nginx", tlsSecret: "sso-tls", managementFrom: ["10.0.0.0/24"] } });
+    recorder = run.recorder;
+  });
+
+  it("registers the namespace, Secrets, PostgreSQL, Keycloak, its Services, the budget, policies, the Ingress and the chaos Role", () => {
+    const kinds = recorder.resources
+      .filter((r) => r.type.startsWith("kubernetes:"))
+      .map((r) => `${r.type.split(":")[1]}/${r.type.split(":")[2]}`);
+    expect(kinds.sort()).toEqual(
+      [
+        "apps/v1/StatefulSet",
+        "apps/v1/StatefulSet",
+        "core/v1/Namespace",
+        "core/v1/Secret",
+        "core/v1/Secret",
+        "core/v1/Service",
+        "core/v1/Service",
+        "core/v1/Service",
+        "networking.k8s.io/v1/Ingress",
+        "networking.k8s.io/v1/NetworkPolicy",
+        "networking.k8s.io/v1/NetworkPolicy",
+        "networking.k8s.io/v1/NetworkPolicy",
+        "networking.k8s.io/v1/NetworkPolicy",
+        "policy/v1/PodDisruptionBudget",
+        "rbac.authorization.k8s.io/v1/Role",
+      ].sort(),
+    );
+    expect(recorder.ofType("kubernetes:route.openshift.io/v1:Route")).toEqual([]);
+  });
+
+  it("hands every object the stack's provider, whose kubeconfig is a secret", () => {
+    const [provider] = recorder.ofType("pulumi:providers:kubernetes");
+    expect(provider.secretInputs).toContain("kubeconfig");
+    expect(String(provider.inputs.kubeconfig)).toContain(TestToken);
+    // Provider inputs reach the engine as strings.
+    expect(provider.inputs.enableServerSideApply).toBe("true");
+    for (const r of recorder.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
+      expect(r.provider?.startsWith(`${provider.urn}::`), r.name).toBe(true);
+    }
+  });
+
+  it("runs Keycloak as a StatefulSet of N, one pod at a time, probed on the management port", () => {
+    const sts = recorder.typed(StatefulSet, "keycloak-kc");
+    expect(sts.inputs.spec).toMatchObject({ replicas: 3, serviceName: "keycloak-kc-headless", podManagementPolicy: "OrderedReady" });
+    const [c] = pod(sts).containers;
+    expect(c.ports).toEqual(
+      expect.arrayContaining([
+        { name: "management", containerPort: 9000, protocol: "TCP" },
+        { name: "http", containerPort: 8080, protocol: "TCP" },
+      ]),
+    );
+    expect([c.startupProbe.httpGet, c.readinessProbe.httpGet, c.livenessProbe.httpGet]).toEqual([
+      { path: "/health/started", port: "management", scheme: "HTTP" },
+      { path: "/health/ready", port: "management", scheme: "HTTP" },
+      { path: "/health/live", port: "management", scheme: "HTTP" },
+    ]);
+    expect(c.resources).toEqual({
+      requests: { cpu: "500m", memory: "1024Mi", "ephemeral-storage": "256Mi" },
+      limits: { cpu: "2000m", memory: "1536Mi", "ephemeral-storage": "1Gi" },
+    });
+  });
+
+  it("lets the load balancer drain a stopping pod first", () => {
+    const spec = pod(recorder.typed(StatefulSet, "keycloak-kc"));
+    expect(spec.containers[0].lifecycle).toEqual({ preStop: { sleep: { seconds: 10 } } });
+    expect(spec.terminationGracePeriodSeconds).toBe(60);
+  });
+
+  it("spreads the pods over hosts and zones", () => {
+    const spec = pod(recorder.typed(StatefulSet, "keycloak-kc"));
+    expect(spec.topologySpreadConstraints.map((t) => t.topologyKey)).toEqual(["topology.kubernetes.io/zone", "kubernetes.io/hostname"]);
+    expect(JSON.stringify(spec.affinity)).toContain('"topologyKey":"kubernetes.io/hostname"');
+  });
+
+  it("runs unprivileged: non-root user 1000, no escalation, no capabilities, RuntimeDefault seccomp, a read-only root", () => {
+    const spec = pod(recorder.typed(StatefulSet, "keycloak-kc"));
+    expect(spec.securityContext).toEqual({
+      runAsNonRoot: true,
+      seccompProfile: { type: "RuntimeDefault" },
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      fsGroup: 1000,
+    });
+    expect(spec.containers[0].securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      privileged: false,
+    });
+    expect(spec.automountServiceAccountToken).toBe(false);
+    expect(pod(recorder.typed(StatefulSet, "keycloak-db")).securityContext).toMatchObject({ runAsUser: 999, fsGroup: 999 });
+  });
+
+  it("names each node after its pod and binds the transport to the pod's address (downward API); passwords come from the Secret", () => {
+    const env = envOf(pod(recorder.typed(StatefulSet, "keycloak-kc")).containers[0]);
+    expect(env).toMatchObject({
+      KC_SPI_CACHE_EMBEDDED__DEFAULT__NODE_NAME: { fieldRef: { fieldPath: "metadata.name" } },
+      KC_CACHE_EMBEDDED_NETWORK_BIND_ADDRESS: { fieldRef: { fieldPath: "status.podIP" } },
+      KC_CACHE_STACK: "jdbc-ping",
+      KC_DB_URL: "jdbc:postgresql://keycloak-db.keycloak.svc.cluster.local:5432/keycloak",
+      KC_HOSTNAME: "https://sso.example.test",
+      KC_DB_PASSWORD: { secretKeyRef: { name: "keycloak-credentials", key: "db-password" } },
+      KC_BOOTSTRAP_ADMIN_PASSWORD: { secretKeyRef: { name: "keycloak-credentials", key: "admin-password" } },
+    });
+  });
+
+  it("keeps secrets in Secret objects, secret in state; the realm document too", () => {
+    const credentials = recorder.named("keycloak-credentials");
+    expect(credentials.secretInputs).toContain("stringData");
+    expect(credentials.inputs.stringData).toEqual({
+      "db-password": "generated-keycloak-db-password",
+      "admin-password": "generated-keycloak-admin-password",
+    });
+    const realm = recorder.named("keycloak-realm");
+    expect(realm.secretInputs).toContain("stringData");
+    expect(Object.keys(realm.inputs.stringData as object)).toEqual(["chaos-realm.json"]);
+    const sts = JSON.stringify(recorder.ofType(StatefulSet).map((s) => s.inputs));
+    expect(sts).not.toContain("generated-keycloak");
+  });
+
+  it("runs PostgreSQL as a StatefulSet with a volume claim and a Service", () => {
+    const db = recorder.typed(StatefulSet, "keycloak-db");
+    expect((db.inputs.spec as { volumeClaimTemplates: unknown[] }).volumeClaimTemplates).toEqual([
+      expect.objectContaining({ spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "10Gi" } } } }),
+    ]);
+    expect(
+      recorder
+        .ofType(Service)
+        .map((s) => (s.inputs.metadata as { name: string }).name)
+        .sort(),
+    ).toEqual(["keycloak-db", "keycloak-kc", "keycloak-kc-headless"]);
+  });
+
+  it("allows 7800 and 57800 only between Keycloak pods, 9000 only from the given CIDRs, 5432 only from Keycloak", () => {
+    const policies = Object.fromEntries(recorder.ofType(Policy).map((p) => [(p.inputs.metadata as { name: string }).name, p.inputs.spec]));
+    const kc = {
+      podSelector: {
+        matchLabels: {
+          "app.kubernetes.io/name": "keycloak",
+          "app.kubernetes.io/instance": "keycloak",
+          "app.kubernetes.io/component": "server",
+        },
+      },
+    };
+    expect(policies["keycloak-cluster"]).toEqual({
+      ...kc,
+      policyTypes: ["Ingress"],
+      ingress: [
+        {
+          from: [kc],
+          ports: [
+            { port: 7800, protocol: "TCP" },
+            { port: 57800, protocol: "TCP" },
+          ],
+        },
+      ],
+    });
+    expect(policies["keycloak-management"]).toEqual({
+      ...kc,
+      policyTypes: ["Ingress"],
+      ingress: [{ from: [{ ipBlock: { cidr: "10.0.0.0/24" } }], ports: [{ port: 9000, protocol: "TCP" }] }],
+    });
+    expect(policies["keycloak-http"]).toEqual({ ...kc, policyTypes: ["Ingress"], ingress: [{ ports: [{ port: 8080, protocol: "TCP" }] }] });
+    expect(policies["keycloak-database"]).toMatchObject({
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [{ from: [kc], ports: [{ port: 5432, protocol: "TCP" }] }],
+      egress: [],
+    });
+  });
+
+  it("routes the Ingress (class, TLS secret) to the traffic Service's HTTP port, never to 9000", () => {
+    const [ingress] = recorder.ofType("kubernetes:networking.k8s.io/v1:Ingress");
+    expect(ingress.inputs.spec).toEqual({
+      ingressClassName: "nginx",
+      tls: [{ hosts: ["sso.example.test"], secretName: "sso-tls" }],
+      rules: [
+        {
+          host: "sso.example.test",
+          http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "keycloak-kc", port: { name: "http" } } } }] },
+        },
+      ],
+    });
+    expect(JSON.stringify(recorder.typed(Service, "keycloak-kc").inputs)).not.toContain("9000");
+  });
+
+  it("allows one Keycloak pod down at a time", () => {
+    expect(recorder.ofType("kubernetes:policy/v1:PodDisruptionBudget")[0].inputs.spec).toMatchObject({ maxUnavailable: 1 });
+  });
+
+  it("gives the chaos runner a Role to see and delete pods, bound to no one unless configured", () => {
+    expect(recorder.ofType("kubernetes:rbac.authorization.k8s.io/v1:Role")[0].inputs.rules).toEqual([
+      { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "delete"] },
+      { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get", "list", "watch"] },
+    ]);
+    expect(recorder.ofType("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")).toEqual([]);
+  });
+
+  it("never skips the provider's readiness logic unless the stack says so", () => {
+    expect(
+      findKeys(
+        recorder.resources.map((r) => r.inputs),
+        "pulumi.com/skipAwait",
+      ),
+    ).toEqual([]);
+  });
+
+  it("exports the outputs shape with the kubernetes driver handle", async () => {
+    expect(Object.keys(run.outputs).sort()).toEqual([...OutputNames].sort());
+    for (const key of SecretOutputs) {
+      expect((await resolve(run.outputs[key] as never)).secret).toBe(true);
+    }
+    expect((await resolve(run.outputs.driver as never)).value).toEqual({
+      kind: "kubernetes",
+      namespace: "keycloak",
+      statefulSet: "keycloak-kc",
+      podLabels: {
+        "app.kubernetes.io/name": "keycloak",
+        "app.kubernetes.io/instance": "keycloak",
+        "app.kubernetes.io/component": "server",
+      },
+      httpPort: 8080,
+      managementPort: 9000,
+      server: "https://127.0.0.1:16443",
+    });
+    expect((await resolve(run.outputs.clusterId as never)).value).toBe("kubernetes/keycloak/keycloak");
+  });
+});
+
+describe("the openshift stack under mocks", () => {
+  let recorder: ResourceRecorder;
+  beforeAll(async () => {
+    recorder = (await deploy("openshift", {}, "ocp")).recorder;
+  });
+
+  it("sets no fixed user, group or fsGroup anywhere (restricted-v2 SCC assigns them)", () => {
+    const objects = recorder.resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.inputs);
+    expect([...findKeys(objects, "runAsUser"), ...findKeys(objects, "runAsGroup"), ...findKeys(objects, "fsGroup")]).toEqual([]);
+    expect(pod(recorder.typed(StatefulSet, "keycloak-kc")).securityContext).toEqual({
+      runAsNonRoot: true,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+  });
+
+  it("exposes the cluster through a Route with edge TLS, not an Ingress", () => {
+    const [route] = recorder.ofType("kubernetes:route.openshift.io/v1:Route");
+    expect(route.inputs).toMatchObject({ apiVersion: "route.openshift.io/v1", kind: "Route" });
+    expect(route.inputs.spec).toEqual({
+      host: "sso.example.test",
+      to: { kind: "Service", name: "keycloak-kc", weight: 100 },
+      port: { targetPort: "http" },
+      tls: { termination: "edge", insecureEdgeTerminationPolicy: "Redirect" },
+      wildcardPolicy: "None",
+    });
+    expect(recorder.ofType("kubernetes:networking.k8s.io/v1:Ingress")).toEqual([]);
+  });
+
+  it("re-encrypts with the service CA's certificate: HTTPS on the nodes, the Service annotated for it", async () => {
+    const reencrypt = (await deploy("openshift", { openshift: { routeTermination: "reencrypt" } }, "ocp2")).recorder;
+    expect(reencrypt.ofType("kubernetes:route.openshift.io/v1:Route")[0].inputs.spec).toMatchObject({
+      port: { targetPort: "https" },
+      tls: { termination: "reencrypt" },
+    });
+    const service = reencrypt.ofType(Service).find((s) => (s.inputs.metadata as { name: string }).name === "keycloak-kc");
+    expect((service?.inputs.metadata as { annotations: Record<string, string> }).annotations).toEqual({
+      "service.beta.openshift.io/serving-cert-secret-name": "keycloak-kc-tls",
+    });
+    const env = envOf(pod(reencrypt.typed(StatefulSet, "keycloak-kc")).containers[0]);
+    expect(env).toMatchObject({
+      KC_HTTPS_PORT: "8443",
+      KC_HTTPS_CERTIFICATE_FILE: "/etc/keycloak/tls/tls.crt",
+      KC_HTTPS_CERTIFICATE_KEY_FILE: "/etc/keycloak/tls/tls.key",
+    });
+  });
+});
+
+describe("kubernetes settings from config", () => {
+  it("the tests-only skipAwait annotation goes on every object when the stack sets it", async () => {
+    const { recorder } = await deploy("kubernetes", { kubernetes: { skipAwait: true } }, "skip");
+    for (const r of recorder.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
+      expect((r.inputs.metadata as { annotations?: Record<string, string> }).annotations?.["pulumi.com/skipAwait"], r.name).toBe("true");
+    }
+  });
+
+  it("an external database: no PostgreSQL objects; its secret password in the credentials Secret", async () => {
+    process.env.KUBECONFIG = writeKubeconfig();
+    const { recorder } = await runProgram(
+      {
+        target: "kubernetes",
+        ...base,
+        database: { mode: "external", jdbcUrl: "jdbc:postgresql://db.internal:5432/kc", username: "kc", password: "from-config" },
+      },
+      "ext",
+      { secretKeys: ["database"] },
+    );
+    expect(recorder.ofType(StatefulSet)).toHaveLength(1);
+    expect(
+      recorder.ofType(Secret).find((s) => (s.inputs.metadata as { name: string }).name === "keycloak-credentials")?.inputs.stringData,
+    ).toMatchObject({
+      "db-password": "from-config",
+    });
+    expect(envOf(pod(recorder.typed(StatefulSet, "keycloak-kc")).containers[0]).KC_DB_URL).toBe("jdbc:postgresql://db.internal:5432/kc");
+    expect(recorder.ofType(Policy).map((p) => (p.inputs.metadata as { name: string }).name)).not.toContain("keycloak-database");
+  });
+
+  it("a NodePort Service for a local cluster; an existing namespace is not created", async () => {
+    const { recorder } = await deploy(
+      "kubernetes",
+      { kubernetes: { serviceType: "NodePort", nodePort: 30080, createNamespace: false, namespace: "kc" } },
+      "np",
+    );
+    expect(recorder.ofType("kubernetes:core/v1:Namespace")).toEqual([]);
+    const service = recorder.ofType(Service).find((s) => (s.inputs.metadata as { name: string }).name === "keycloak-kc");
+    expect(service?.inputs.spec).toMatchObject({
+      type: "NodePort",
+      ports: [{ name: "http", port: 8080, targetPort: "http", protocol: "TCP", nodePort: 30080 }],
+    });
+  });
+});

@@ -1,0 +1,213 @@
+/**
+ * The kubernetes and openshift stacks through the real Pulumi engine and the REAL kubernetes
+ * provider plugin (4.25.0, built from Go modules, from the project's plugin cache) onto a real
+ * API server on 127.0.0.1 (offline/kube/cluster.sh).
+ *
+ * API server only (no node: pods cannot run, so the stacks set the provider's skipAwait): every
+ * object is accepted under strict field validation, a second up changes nothing, destroy removes
+ * everything, a broken object and a broken stack are refused with the server's message, the
+ * provider's kubeconfig is a secret in the state, and the chaos driver works against the server
+ * with exactly the Role the stack ships.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { Stack } from "@pulumi/pulumi/automation";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clientApi, KubernetesDriver } from "../../chaos/drivers/kubernetes";
+import { KeycloakVersion } from "../../components/keycloak/version";
+import { localKeycloakImage } from "../../offline/local-image";
+import { changes, clusterOutputs, eventually, repoRoot, selectStack, StackConfig } from "./harness";
+import { KubeObject, kubeConfig, kubeconfigFile, kubeRequest, objectPath, renderObjects, startCluster, strictDryRun } from "./kube";
+
+const images: StackConfig = {
+  "keycloak.image": localKeycloakImage(KeycloakVersion.pinned.toString(), "persistent"),
+  "keycloak.optimizedImage": true,
+};
+
+function stackConfig(target: "kubernetes" | "openshift", namespace: string): StackConfig {
+  return {
+    target,
+    ...images,
+    "keycloak.nodes": 3,
+    "keycloak.hostname": `https://${namespace}.sso.test`,
+    "realm.testUsers": 3,
+    [`${target}.kubeconfig`]: kubeconfigFile(),
+    [`${target}.namespace`]: namespace,
+    [`${target}.databaseImage`]: "keycloak-cluster/postgres:15",
+    [`${target}.imagePullPolicy`]: "Never",
+    [`${target}.managementFrom[0]`]: "10.244.0.1/32",
+    [`${target}.chaosUsers[0]`]: "chaos-runner",
+    // No node here: pods cannot run, so nothing would ever be ready.
+    [`${target}.skipAwait`]: true,
+    ...(target === "kubernetes"
+      ? { "kubernetes.ingressClassName": "nginx", "kubernetes.tlsSecret": "sso-tls" }
+      : { "openshift.routeTermination": "edge" }),
+  };
+}
+
+/** The same settings as the program reads them (objects, not paths), for rendering under mocks. */
+function programConfig(target: "kubernetes" | "openshift", namespace: string): Record<string, unknown> {
+  const nested: Record<string, Record<string, unknown>> = {};
+  const top: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(stackConfig(target, namespace))) {
+    const match = /^([^.]+)\.([^[]+)(\[0\])?$/.exec(key);
+    if (!match) {
+      top[key] = value;
+      continue;
+    }
+    nested[match[1]] ??= {};
+    nested[match[1]][match[2]] = match[3] ? [value] : value;
+  }
+  return { ...top, ...nested };
+}
+
+const deployed: Stack[] = [];
+const timings: Record<string, number> = {};
+async function timed<T>(name: string, run: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  try {
+    return await run();
+  } finally {
+    timings[name] = Math.round((Date.now() - started) / 100) / 10;
+  }
+}
+
+beforeAll(() => {
+  startCluster("api-only");
+  process.env.KUBECONFIG = kubeconfigFile();
+});
+
+afterAll(async () => {
+  for (const stack of deployed) {
+    await stack.destroy({ onOutput: () => undefined }).catch((e: unknown) => console.error("cleanup destroy failed", e));
+  }
+  console.log("kubernetes e2e timings (s):", JSON.stringify(timings));
+});
+
+describe.each(["kubernetes", "openshift"] as const)("the %s stack on a real API server (no node)", (target) => {
+  const namespace = `e2e-${target === "kubernetes" ? "k8s" : "ocp"}`;
+  let stack: Stack;
+  let output = "";
+
+  beforeAll(async () => {
+    stack = await selectStack(namespace, stackConfig(target, namespace));
+    deployed.push(stack);
+    const result = await timed(`${target}: first up`, () => stack.up({ onOutput: (line) => void (output += line) }));
+    expect(result.summary.result).toBe("succeeded");
+  });
+
+  it("ran the real provider from the project's plugin cache, not from PATH", async () => {
+    expect(output).not.toContain("pulumi-resource-kubernetes from $PATH");
+    const plugins = await stack.workspace.listPlugins();
+    expect(plugins.map((p) => `${p.name}@${p.version ?? ""}`)).toContain("kubernetes@4.25.0");
+  });
+
+  it("every object is accepted by the API server under strict field validation", async () => {
+    const objects = await renderObjects(programConfig(target, namespace), `${namespace}-render`);
+    expect(objects.length).toBeGreaterThan(10);
+    const config = kubeConfig();
+    const answers = await Promise.all(
+      objects.map(async (o) => ({ object: `${o.kind}/${o.metadata.name}`, ...(await strictDryRun(config, o)) })),
+    );
+    expect(answers.filter((a) => a.status >= 300).map((a) => `${a.object}: ${a.status} ${String(a.body.message)}`)).toEqual([]);
+    const kinds = new Set(objects.map((o) => o.kind));
+    expect(kinds.has(target === "openshift" ? "Route" : "Ingress")).toBe(true);
+  });
+
+  it("a broken object is refused with the server's message", async () => {
+    const objects = await renderObjects(programConfig(target, namespace), `${namespace}-render`);
+    const sts = objects.find((o) => o.kind === "StatefulSet" && o.metadata.name.endsWith("-kc"));
+    const spec = structuredClone(sts?.spec) as { template: { spec: { containers: Record<string, unknown>[] } } };
+    spec.template.spec.containers[0].bogusField = true;
+    const broken = { ...(sts as KubeObject), metadata: { ...(sts as KubeObject).metadata, name: "broken" }, spec } as KubeObject;
+    // A create (under a new name) answers with the strict decoder's message; an apply refuses it too.
+    const created = await kubeRequest(
+      kubeConfig(),
+      "POST",
+      `${objectPath(broken).replace(/\/broken$/, "")}?dryRun=All&fieldValidation=Strict`,
+      broken,
+    );
+    expect(created.status).toBe(400);
+    expect(String(created.body.message)).toContain('strict decoding error: unknown field "spec.template.spec.containers[0].bogusField"');
+    const answer = await strictDryRun(kubeConfig(), broken);
+    expect(answer.status).toBe(500);
+    expect(String(answer.body.message)).toContain(".bogusField: field not declared in schema");
+  });
+
+  it("keeps the provider's kubeconfig a secret in the state", async () => {
+    // The state file itself, as the backend stores it (the Automation API's export decrypts).
+    const state = readFileSync(path.join(repoRoot, ".pulumi/state/.pulumi/stacks/keycloak-cluster", `${namespace}.json`), "utf8");
+    const token = /token: (\S+)/.exec(readFileSync(kubeconfigFile(), "utf8"))?.[1] ?? "no-token";
+    expect(state).toContain("pulumi:providers:kubernetes");
+    expect(state).not.toContain(token);
+    const provider = (
+      JSON.parse(state) as { checkpoint: { latest: { resources: { type: string; inputs: { kubeconfig: unknown } }[] } } }
+    ).checkpoint.latest.resources.find((r) => r.type === "pulumi:providers:kubernetes");
+    const kubeconfig = provider?.inputs.kubeconfig as Record<string, unknown>;
+    expect(kubeconfig["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
+    expect(typeof kubeconfig.ciphertext).toBe("string");
+  });
+
+  it("a second up changes nothing", async () => {
+    const result = await timed(`${target}: second up`, () => stack.up({ onOutput: () => undefined }));
+    expect(changes(result.summary.resourceChanges)).toEqual({});
+  });
+
+  if (target === "kubernetes") {
+    it("the chaos driver, as the user bound to the stack's Role, finds, deletes and sees the pods go", async () => {
+      const outputs = await clusterOutputs(stack);
+      if (outputs.driver.kind !== "kubernetes") {
+        throw new Error("expected a kubernetes driver handle");
+      }
+      const api = clientApi(kubeConfig("chaos-runner"));
+      const selector = Object.entries(outputs.driver.podLabels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(",");
+      // The StatefulSet controller creates the first pod (OrderedReady: one until it is ready); no node schedules it.
+      await eventually("the first Keycloak pod", async () => (await api.listPods(namespace, selector)).length > 0, 60_000, 1000);
+      const [pod] = await api.listPods(namespace, selector);
+      const name = pod.metadata?.name ?? "";
+      // Unscheduled pods have no address: they are no nodes yet.
+      expect(await new KubernetesDriver(outputs.driver, api).nodes()).toEqual([]);
+      await expect(api.deletePod(namespace, name, "not-its-uid")).rejects.toThrow(
+        /^cannot delete pod e2e-k8s\/keycloak-kc-0: the API server answered 409: .*the UID in the precondition \(not-its-uid\) does not match/,
+      );
+      const driver = new KubernetesDriver(outputs.driver, api);
+      const target = { node: name, fault: "force-delete" as const, ref: { namespace, pod: name, uid: pod.metadata?.uid ?? "" } };
+      await driver.inject(target);
+      await eventually("the pod gone or replaced", async () => (await driver.observe(target)).happened, 30_000, 500);
+      await expect(api.listPods("default", selector)).rejects.toThrow(
+        'cannot list the pods in default: the API server answered 403: pods is forbidden: User "chaos-runner" cannot list resource "pods" in API group "" in the namespace "default"',
+      );
+      expect(await api.readStatefulSet(namespace, outputs.driver.statefulSet)).toMatchObject({ replicas: 3 });
+    });
+  }
+
+  it("destroy removes everything, the namespace included", async () => {
+    const result = await timed(`${target}: destroy`, () => stack.destroy({ onOutput: () => undefined }));
+    expect(result.summary.result).toBe("succeeded");
+    deployed.splice(deployed.indexOf(stack), 1);
+    expect(((await stack.exportStack()).deployment as { resources?: unknown[] }).resources ?? []).toEqual([]);
+    await eventually(
+      `namespace ${namespace} gone`,
+      async () => (await kubeRequest(kubeConfig(), "GET", `/api/v1/namespaces/${namespace}`)).status === 404,
+      60_000,
+      1000,
+    );
+  });
+});
+
+describe("a stack the API server refuses", () => {
+  it("names the server's reason", async () => {
+    const stack = await selectStack("e2e-k8s-missing", {
+      ...stackConfig("kubernetes", "e2e-missing"),
+      "kubernetes.createNamespace": false,
+    });
+    deployed.push(stack);
+    const error = await stack.up({ onOutput: () => undefined }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(String(error)).toContain('namespaces "e2e-missing" not found');
+  });
+});
