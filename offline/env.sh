@@ -89,6 +89,11 @@ _kc_env_main() {
     export PULUMI_CONFIG_PASSPHRASE_FILE="$state/passphrase"
   fi
 
+  # The chaos command's kubernetes driver, like kubectl, uses KUBECONFIG: the project's one-node
+  # cluster's when none is set.
+  if [[ -z "${KUBECONFIG:-}" && -f "$KC_CACHE/kube/state/admin.kubeconfig" ]]; then
+    export KUBECONFIG="$KC_CACHE/kube/state/admin.kubeconfig"
+  fi
   export PULUMI_SKIP_UPDATE_CHECK=true
   # A stack config file without the salt (the committed one) uses the stack's own secrets manager.
   export PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER=true

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main command (`npm run up`): on a machine with no Pulumi install and no image registry,
-# prepare what is missing (Node, packages, Docker engine, images, Pulumi toolchain), then
+# prepare what is missing (Node, packages, Docker engine, images, Pulumi toolchain; for a
+# kubernetes stack also the one-node cluster and the real kubernetes provider), then
 # `pulumi up` the stack (default dev) on a local file backend, and print how to log in.
-#   npm run up                 npm run up -- --stack other
+#   npm run up                 npm run up -- --stack k8s-local
 set -euo pipefail
 stack=dev
 while (($#)); do
@@ -24,8 +25,17 @@ cd "$REPO_ROOT"
 
 step up "stack $stack"
 config="$(kc_stack_config "$stack")"
-kc_local_image_config "$stack" "$config"
-step up "pulumi up with $config (the docker provider in use is printed below)"
+target="$(pulumi config get --stack "$stack" --config-file "$config" target 2>/dev/null || echo docker)"
+case "$target" in
+  kubernetes | openshift)
+    # The project's one-node Kubernetes, started when none runs, and the real kubernetes provider.
+    "$here/prepare.sh" --kube
+    "$here/kube/cluster.sh" start
+    kc_local_kube_config "$stack" "$config" "$target"
+    ;;
+  *) kc_local_image_config "$stack" "$config" ;;
+esac
+step up "pulumi up with $config (the provider plugins in use are printed below)"
 started=$SECONDS
 pulumi up --stack "$stack" --config-file "$config" --yes --skip-preview
 step up "pulumi up took $((SECONDS - started))s"

@@ -136,7 +136,7 @@ export class KubernetesKeycloakCluster extends pulumi.ComponentResource implemen
         },
         { ...child, dependsOn: [...child.dependsOn, traffic] },
       );
-    } else {
+    } else if (target.ingress) {
       new k8s.networking.v1.Ingress(
         `${name}-ingress`,
         { metadata: metadata(target, target.name, selector), spec: ingressSpec(spec, target) },

@@ -14,6 +14,7 @@
 #   offline/kube/cluster.sh status        what runs, and whether this script started it
 #   offline/kube/cluster.sh kubeconfig [--chaos-runner]
 #       the path of the admin kubeconfig (or of user "chaos-runner", in no group: for RBAC tests)
+#   offline/kube/cluster.sh reclaim       wipes the local volumes whose claims are gone and offers them again
 #   offline/kube/cluster.sh load-images IMAGE...
 #       copies local Docker images into the node's containerd (skips those already there);
 #       pods use them with imagePullPolicy: Never.
@@ -437,44 +438,14 @@ start_controller_manager() {
     --root-ca-file "$PKI_DIR/ca.crt" \
     --cluster-signing-cert-file "$PKI_DIR/ca.crt" --cluster-signing-key-file "$PKI_DIR/ca.key" \
     --service-cluster-ip-range "$SERVICE_CIDR" \
-    --pv-recycler-pod-template-filepath-hostpath "$(write_recycler_template)" \
     --profiling=false
   wait_until kube-controller-manager "/healthz" https_healthz "$KCM_PORT"
   step kube "kube-controller-manager ready"
 }
 
-# The pod that scrubs a released local volume so the next claim gets an empty one: the local
-# base image (no registry), the volume mounted at /scrub as the controller expects.
-write_recycler_template() {
-  local file="$CONF_DIR/pv-recycler.yaml"
-  cat >"$file" <<EOF
-apiVersion: v1
-kind: Pod
-metadata:
-  name: pv-recycler
-  namespace: default
-spec:
-  restartPolicy: Never
-  activeDeadlineSeconds: 120
-  containers:
-  - name: scrub
-    image: $BASE_IMAGE
-    imagePullPolicy: Never
-    command: ["bash", "-c", "find /scrub -mindepth 1 -delete"]
-    volumeMounts:
-    - name: vol
-      mountPath: /scrub
-  volumes:
-  - name: vol
-    hostPath:
-      path: /unused
-EOF
-  printf '%s\n' "$file"
-}
-
 # Local volumes for the stacks' databases: the default StorageClass "kc-local" and
 # LOCAL_VOLUMES hostPath volumes under $STATE_DIR/volumes, writable by any user (fsGroup does
-# not apply to hostPath), recycled when their claim goes.
+# not apply to hostPath). A volume whose claim went is wiped and offered again by `reclaim`.
 LOCAL_VOLUMES=4
 ensure_local_storage() {
   local i path code
@@ -505,13 +476,36 @@ spec:
   capacity: {storage: 20Gi}
   accessModes: [ReadWriteOnce]
   storageClassName: kc-local
-  persistentVolumeReclaimPolicy: Recycle
+  persistentVolumeReclaimPolicy: Retain
   hostPath: {path: $path, type: Directory}
 EOF
 )"
     [[ "$code" == 201 ]] || die "creating the local volume kc-local-$i failed (HTTP $code)"
   done
-  step kube "local storage: StorageClass kc-local (default), $LOCAL_VOLUMES recycled hostPath volumes in $STATE_DIR/volumes"
+  step kube "local storage: StorageClass kc-local (default), $LOCAL_VOLUMES hostPath volumes in $STATE_DIR/volumes"
+  reclaim_volumes
+}
+
+# reclaim_volumes: every local volume whose claim is gone (Released) is emptied and made
+# Available again, so the next stack gets an empty one (what a storage provisioner does).
+reclaim_volumes() {
+  local name path n=0
+  while read -r name path; do
+    [[ -n "$name" && "$path" == "$STATE_DIR/volumes/"* ]] || continue
+    find "$path" -mindepth 1 -delete
+    chmod 0777 "$path"
+    [[ "$(api_status "/api/v1/persistentvolumes/$name" -X PATCH -H 'Content-Type: application/merge-patch+json' \
+      --data '{"spec":{"claimRef":null}}')" == 200 ]] || die "could not make $name available again"
+    n=$((n + 1))
+  done < <(api /api/v1/persistentvolumes | jq -r '.items[] | select(.spec.storageClassName == "kc-local" and .status.phase == "Released") | "\(.metadata.name) \(.spec.hostPath.path)"')
+  ((n == 0)) || step kube "reclaimed $n released local volume(s)"
+}
+
+cmd_reclaim() {
+  need_root reclaim
+  lock
+  api_readyz || die "the API server does not answer: run $0 start"
+  reclaim_volumes
 }
 
 ensure_route_crd() {
@@ -1287,6 +1281,7 @@ case "${1:-}" in
   status) cmd_status ;;
   kubeconfig) shift && cmd_kubeconfig "$@" ;;
   load-images) shift && cmd_load_images "$@" ;;
+  reclaim) cmd_reclaim ;;
   -h | --help | "") sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) die "unknown command '$1' (use start, stop, status, kubeconfig or load-images)" ;;
 esac

@@ -43,6 +43,8 @@ const commonFields = {
 
 export const kubernetesFields = {
   ...commonFields,
+  /** An Ingress in front of the traffic Service (off: reach it through the Service alone, e.g. a NodePort). */
+  ingress: bool.default(true),
   ingressClassName: text("an IngressClass name", /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/).optional(),
   tlsSecret: text("the name of a kubernetes.io/tls Secret", /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/).optional(),
 };
@@ -140,6 +142,16 @@ function kubernetesModule<T extends typeof Target.Kubernetes | typeof Target.Ope
           problem(`${key}.resources.requests.${field}`, `is more than ${key}.resources.limits.${field}; a request cannot exceed its limit`);
         }
       }
+      if ("ingress" in own && own.ingress === false) {
+        for (const key of ["ingressClassName", "tlsSecret"] as const) {
+          if (own[key] !== undefined) {
+            problem(
+              `kubernetes.${key}`,
+              "applies only to the Ingress, which kubernetes.ingress false turns off; remove it or turn the Ingress on",
+            );
+          }
+        }
+      }
       const read = readKubeconfig(kubeconfigPath(own.kubeconfig, context), own.context);
       if (typeof read === "string") {
         problem(`${target}.kubeconfig`, read);
@@ -160,14 +172,15 @@ function kubernetesModule<T extends typeof Target.Kubernetes | typeof Target.Ope
         ...(own.storageClass ? { storageClass: own.storageClass } : {}),
         imagePullPolicy: own.imagePullPolicy,
         service: { type: own.serviceType, ...(own.nodePort !== undefined ? { nodePort: own.nodePort } : {}) },
-        ...("routeTermination" in own
-          ? { route: { termination: own.routeTermination } }
-          : {
+        ...("routeTermination" in own ? { route: { termination: own.routeTermination } } : {}),
+        ...("ingress" in own && own.ingress
+          ? {
               ingress: {
                 ...(own.ingressClassName ? { className: own.ingressClassName } : {}),
                 ...(own.tlsSecret ? { tlsSecret: own.tlsSecret } : {}),
               },
-            }),
+            }
+          : {}),
         managementFrom: own.managementFrom,
         preStopSeconds: own.preStopSeconds,
         terminationGracePeriodSeconds: own.terminationGracePeriodSeconds,

@@ -3,11 +3,13 @@
  * stacks/index.ts) for end-to-end tests. Run under offline/run.sh, which prepares the machine
  * and puts the toolchain (and, offline, the stand-in docker provider) on PATH.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { ConfigMap, LocalWorkspace, OpMap, Stack } from "@pulumi/pulumi/automation";
 import Docker from "dockerode";
 import { parseClusterOutputs, plainOutputs } from "../../chaos/cluster-outputs";
+import { ChaosEvent } from "../../chaos/events";
 import { KeycloakVersion } from "../../components/keycloak/version";
 import { ClusterOutputs } from "../../components/shared/outputs";
 import { localKeycloakImage } from "../../offline/local-image";
@@ -111,4 +113,43 @@ export async function memoryMiB(container: string): Promise<number> {
   };
   const cache = stats.memory_stats.stats?.total_inactive_file ?? stats.memory_stats.stats?.inactive_file ?? 0;
   return Math.round((stats.memory_stats.usage - cache) / 1048576);
+}
+
+export interface ChaosRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Absent when the run was refused before any report was started. */
+  readonly journal: { events: ChaosEvent[] };
+}
+
+/** Runs the chaos command as a user would, bounded in time. */
+export async function chaos(args: string[], reportDir: string): Promise<ChaosRun> {
+  const child = spawn(path.join(repoRoot, "node_modules/.bin/tsx"), ["chaos/cli.ts", ...args, "--report-dir", reportDir], {
+    cwd: repoRoot,
+    env: { ...process.env, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+    process.stdout.write(chunk);
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+    process.stderr.write(chunk);
+  });
+  const timer = setTimeout(() => child.kill("SIGINT"), 25 * 60_000);
+  const code = await new Promise<number>((ok) => child.on("exit", (c) => ok(c ?? 3)));
+  clearTimeout(timer);
+  const journal = await readFile(path.join(reportDir, "chaos-journal.json"), "utf8").then(
+    (text) => JSON.parse(text) as { events: ChaosEvent[] },
+    () => ({ events: [] }),
+  );
+  return { code, stdout, stderr, journal };
+}
+
+export function reportsDir(name: string): string {
+  return path.join(repoRoot, "reports", "e2e", name);
 }

@@ -5,6 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import https from "node:https";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { runProgram } from "../program";
@@ -119,4 +120,38 @@ export async function renderObjects(config: Record<string, unknown>, stack: stri
   return recorder.resources
     .filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:index"))
     .map((r) => r.inputs as unknown as KubeObject);
+}
+
+/** Loads local Docker images into the node's containerd (pods run them with imagePullPolicy Never). */
+export function loadImages(...images: string[]): void {
+  execFileSync("bash", [cluster, "load-images", ...images], { stdio: "inherit" });
+}
+
+const NodeProcesses = new Set(["etcd", "kube-apiserver", "kube-controller", "kube-scheduler", "kubelet", "kube-proxy", "coredns"]);
+
+/** Resident memory of the whole one-node cluster: its daemons, containerd and every pod's processes, in MiB. */
+export function nodeMemoryMiB(): number {
+  let kib = 0;
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      const comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+      const cgroup = readFileSync(`/proc/${pid}/cgroup`, "utf8");
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      const ours =
+        NodeProcesses.has(comm) ||
+        cgroup.includes("/k8s.io") ||
+        (comm.startsWith("containerd") && cmdline.includes("keycloak-cluster/kube"));
+      if (ours) {
+        kib += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+      }
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return Math.round(kib / 1024);
+}
+
+/** Wipes the local volumes whose claims are gone and offers them again (the cluster has no provisioner). */
+export function reclaimVolumes(): void {
+  execFileSync("bash", [cluster, "reclaim"], { stdio: "inherit" });
 }

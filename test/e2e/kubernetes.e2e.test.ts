@@ -3,7 +3,7 @@
  * provider plugin (4.25.0, built from Go modules, from the project's plugin cache) onto a real
  * API server on 127.0.0.1 (offline/kube/cluster.sh).
  *
- * API server only (no node: pods cannot run, so the stacks set the provider's skipAwait): every
+ * First the API server only (no node: pods cannot run, so the stacks set the provider's skipAwait): every
  * object is accepted under strict field validation, a second up changes nothing, destroy removes
  * everything, a broken object and a broken stack are refused with the server's message, the
  * provider's kubeconfig is a secret in the state, and the chaos driver works against the server
@@ -14,10 +14,24 @@ import path from "node:path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientApi, KubernetesDriver } from "../../chaos/drivers/kubernetes";
+import { ChaosEvent } from "../../chaos/events";
+import { nodeHealth } from "../../chaos/probes/cluster";
 import { KeycloakVersion } from "../../components/keycloak/version";
 import { localKeycloakImage } from "../../offline/local-image";
-import { changes, clusterOutputs, eventually, repoRoot, selectStack, StackConfig } from "./harness";
-import { KubeObject, kubeConfig, kubeconfigFile, kubeRequest, objectPath, renderObjects, startCluster, strictDryRun } from "./kube";
+import { changes, chaos, clusterOutputs, eventually, reportsDir, repoRoot, selectStack, StackConfig } from "./harness";
+import {
+  KubeObject,
+  kubeConfig,
+  kubeconfigFile,
+  kubeRequest,
+  loadImages,
+  nodeMemoryMiB,
+  reclaimVolumes,
+  objectPath,
+  renderObjects,
+  startCluster,
+  strictDryRun,
+} from "./kube";
 
 const images: StackConfig = {
   "keycloak.image": localKeycloakImage(KeycloakVersion.pinned.toString(), "persistent"),
@@ -167,8 +181,6 @@ describe.each(["kubernetes", "openshift"] as const)("the %s stack on a real API 
       await eventually("the first Keycloak pod", async () => (await api.listPods(namespace, selector)).length > 0, 60_000, 1000);
       const [pod] = await api.listPods(namespace, selector);
       const name = pod.metadata?.name ?? "";
-      // Unscheduled pods have no address: they are no nodes yet.
-      expect(await new KubernetesDriver(outputs.driver, api).nodes()).toEqual([]);
       await expect(api.deletePod(namespace, name, "not-its-uid")).rejects.toThrow(
         /^cannot delete pod e2e-k8s\/keycloak-kc-0: the API server answered 409: .*the UID in the precondition \(not-its-uid\) does not match/,
       );
@@ -209,5 +221,155 @@ describe("a stack the API server refuses", () => {
       (e: unknown) => e,
     );
     expect(String(error)).toContain('namespaces "e2e-missing" not found');
+  });
+});
+
+/**
+ * Real pods (the whole node: scheduler, kubelet, containerd, kube-proxy, CoreDNS): `pulumi up`
+ * waits with the provider's own readiness logic until PostgreSQL and 3 Keycloak pods are Ready;
+ * every pod reports a cluster of 3; the chaos command deletes pods. These cases carry the
+ * volatile-session claims for the whole suite (the Docker suite keeps persistent and local-cache).
+ */
+describe("real pods on the one-node cluster", () => {
+  const port = 30180;
+  const podsConfig = (namespace: string, mode: "persistent" | "volatile"): StackConfig => ({
+    target: "kubernetes",
+    "keycloak.image": localKeycloakImage(KeycloakVersion.pinned.toString(), mode),
+    "keycloak.optimizedImage": true,
+    "keycloak.sessionMode": mode,
+    "keycloak.nodes": 3,
+    "keycloak.hostname": `http://127.0.0.1:${port}`,
+    "keycloak.resources.requests.cpus": 0.25,
+    "keycloak.resources.requests.memoryMb": 768,
+    "keycloak.resources.limits.cpus": 2,
+    "keycloak.resources.limits.memoryMb": 1536,
+    "database.resources.requests.cpus": 0.1,
+    "database.resources.requests.memoryMb": 256,
+    "database.resources.limits.cpus": 1,
+    "database.resources.limits.memoryMb": 512,
+    "realm.testUsers": 6,
+    "kubernetes.kubeconfig": kubeconfigFile(),
+    "kubernetes.namespace": namespace,
+    "kubernetes.databaseImage": "keycloak-cluster/postgres:15",
+    "kubernetes.imagePullPolicy": "Never",
+    "kubernetes.serviceType": "NodePort",
+    "kubernetes.nodePort": port,
+    "kubernetes.ingress": false,
+    "kubernetes.storageClass": "kc-local",
+    "kubernetes.managementFrom[0]": "10.244.0.1/32",
+  });
+
+  async function deployPods(namespace: string, mode: "persistent" | "volatile"): Promise<Stack> {
+    const stack = await selectStack(namespace, podsConfig(namespace, mode));
+    deployed.push(stack);
+    const result = await timed(`pods ${mode}: up to all pods Ready`, () => stack.up({ onOutput: () => undefined }));
+    expect(result.summary.result).toBe("succeeded");
+    return stack;
+  }
+
+  async function destroyPods(stack: Stack): Promise<void> {
+    await timed(`pods: destroy`, () => stack.destroy({ onOutput: () => undefined }));
+    deployed.splice(deployed.indexOf(stack), 1);
+    await eventually(
+      `namespace ${stack.name} gone`,
+      async () => (await kubeRequest(kubeConfig(), "GET", `/api/v1/namespaces/${stack.name}`)).status === 404,
+      120_000,
+      1000,
+    );
+    reclaimVolumes();
+  }
+
+  /** Seconds from each round's restore to the pod back Ready (the driver's restore waits for it). */
+  function restoreSeconds(events: ChaosEvent[]): number[] {
+    const begun = new Map<string, number>();
+    const seconds: number[] = [];
+    for (const e of events) {
+      if (e.type === "fault" && e.action === "restore") {
+        begun.set(`${e.round}/${e.node}`, Date.parse(e.at));
+      } else if (e.type === "fault" && e.action === "restored" && e.ok) {
+        seconds.push(Math.round((Date.parse(e.at) - (begun.get(`${e.round}/${e.node}`) ?? Date.parse(e.at))) / 100) / 10);
+      }
+    }
+    return seconds;
+  }
+
+  beforeAll(() => {
+    const started = Date.now();
+    startCluster("node");
+    timings["one-node cluster: add the node"] = Math.round((Date.now() - started) / 100) / 10;
+    loadImages(
+      localKeycloakImage(KeycloakVersion.pinned.toString(), "persistent"),
+      localKeycloakImage(KeycloakVersion.pinned.toString(), "volatile"),
+      "keycloak-cluster/postgres:15",
+    );
+  });
+
+  it("persistent sessions: up waits for every pod Ready, one cluster of 3; deleted pods lose no session", async () => {
+    const stack = await deployPods("e2e-pods-p", "persistent");
+    const outputs = await clusterOutputs(stack);
+    if (outputs.driver.kind !== "kubernetes") {
+      throw new Error("expected a kubernetes driver handle");
+    }
+    const nodes = await new KubernetesDriver(outputs.driver).nodes();
+    expect(nodes.map((n) => n.id)).toEqual(["keycloak-kc-0", "keycloak-kc-1", "keycloak-kc-2"]);
+    expect(nodes.every((n) => n.httpUrl.startsWith("http://10.244.0."))).toBe(true);
+    const health = await Promise.all(nodes.map((n) => nodeHealth(n.managementUrl)));
+    expect(health.map((h) => [h.ready, h.clusterSize])).toEqual([
+      [true, 3],
+      [true, 3],
+      [true, 3],
+    ]);
+    console.log(`memory of the whole node with 3 Keycloak pods and PostgreSQL: ${nodeMemoryMiB()} MiB`);
+    const run = await chaos(
+      ["--stack", stack.name, "--rounds", "2", "--seed", "21", "--sessions", "24", "--fault", "delete"],
+      reportsDir("k8s-persistent"),
+    );
+    expect(run.code).toBe(0);
+    expect(run.journal.events.find((e) => e.type === "run-end")).toMatchObject({ verdict: "passed", lost: [] });
+    expect(run.journal.events.filter((e) => e.type === "fault" && e.action === "verified" && e.ok)).toHaveLength(2);
+    console.log(`a deleted pod back to Ready (s): ${restoreSeconds(run.journal.events).join(", ")}`);
+    await destroyPods(stack);
+  });
+
+  it("volatile sessions: one pod force-deleted per round loses nothing; two of three at once lose sessions, and the run names them", async () => {
+    const stack = await deployPods("e2e-pods-v", "volatile");
+    const one = await chaos(
+      ["--stack", stack.name, "--rounds", "2", "--seed", "5", "--sessions", "24", "--fault", "force-delete"],
+      reportsDir("k8s-volatile"),
+    );
+    expect(one.code).toBe(0);
+    expect(one.journal.events.find((e) => e.type === "run-end")).toMatchObject({ verdict: "passed", lost: [] });
+    console.log(`a force-deleted pod back to Ready (s): ${restoreSeconds(one.journal.events).join(", ")}`);
+
+    const refused = await chaos(
+      ["--stack", stack.name, "--rounds", "1", "--nodes-per-fault", "2", "--fault", "force-delete"],
+      reportsDir("k8s-refused"),
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("Add --allow-loss to run it anyway");
+
+    const two = await chaos(
+      [
+        "--stack",
+        stack.name,
+        "--rounds",
+        "1",
+        "--seed",
+        "3",
+        "--sessions",
+        "24",
+        "--fault",
+        "force-delete",
+        "--nodes-per-fault",
+        "2",
+        "--allow-loss",
+      ],
+      reportsDir("k8s-two"),
+    );
+    expect(two.code).toBe(1);
+    const end = two.journal.events.find((e) => e.type === "run-end");
+    expect(end?.type === "run-end" ? end.lost.length : 0).toBeGreaterThan(0);
+    expect(two.stdout).toMatch(/session\(s\) lost: s\d+:user-\d+@keycloak-kc-\d/);
+    await destroyPods(stack);
   });
 });

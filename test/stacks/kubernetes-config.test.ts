@@ -121,6 +121,11 @@ describe("bad kubernetes configuration: one exact message per problem", () => {
       ["kubernetes.managementFrom.0: must be a list of IPv4 CIDRs such as 10.0.0.0/8"],
     ],
     [
+      "Ingress settings with the Ingress off",
+      { target: "kubernetes", ...hostname, kubernetes: { ingress: false, tlsSecret: "x" } },
+      ["kubernetes.tlsSecret: applies only to the Ingress, which kubernetes.ingress false turns off; remove it or turn the Ingress on"],
+    ],
+    [
       "a kubeconfig that is not there",
       { target: "kubernetes", ...hostname, kubernetes: { kubeconfig: "/nonexistent/config" } },
       [

@@ -364,10 +364,11 @@ describe("kubernetes settings from config", () => {
   it("a NodePort Service for a local cluster; an existing namespace is not created", async () => {
     const { recorder } = await deploy(
       "kubernetes",
-      { kubernetes: { serviceType: "NodePort", nodePort: 30080, createNamespace: false, namespace: "kc" } },
+      { kubernetes: { serviceType: "NodePort", nodePort: 30080, createNamespace: false, namespace: "kc", ingress: false } },
       "np",
     );
     expect(recorder.ofType("kubernetes:core/v1:Namespace")).toEqual([]);
+    expect(recorder.ofType("kubernetes:networking.k8s.io/v1:Ingress")).toEqual([]);
     const service = recorder.ofType(Service).find((s) => (s.inputs.metadata as { name: string }).name === "keycloak-kc");
     expect(service?.inputs.spec).toMatchObject({
       type: "NodePort",
