@@ -3,8 +3,10 @@
 # cached: Node >= 22 and the npm packages, a Docker engine, the local images (Keycloak for
 # both session modes), and the Pulumi toolchain. Prints a progress line per step.
 #   offline/prepare.sh            Docker engine, images, toolchain (what `npm run up` needs)
-#   offline/prepare.sh --kube     also the one-node Kubernetes binaries, the real kubernetes
-#                                 provider plugin and the manifest linter (what test:e2e needs)
+#   offline/prepare.sh --kube     also the one-node Kubernetes binaries and the real kubernetes
+#                                 provider plugin (what a kubernetes stack on this machine needs)
+#   offline/prepare.sh --e2e      --kube, and the test tools of test:e2e: the manifest linter
+#                                 (kube-score), moto (AWS APIs emulated) and shellcheck
 #   offline/prepare.sh --no-images  (unit-test machines: node, packages, toolchain only)
 set -euo pipefail
 # shellcheck source=offline/lib.sh
@@ -13,11 +15,13 @@ cd "$REPO_ROOT"
 
 images=1
 kube=0
+tools=0
 for arg in "$@"; do
   case "$arg" in
     --no-images) images=0 ;;
     --kube) kube=1 ;;
-    *) die "unknown option $arg (use --kube or --no-images)" ;;
+    --e2e) kube=1 tools=1 ;;
+    *) die "unknown option $arg (use --kube, --e2e or --no-images)" ;;
   esac
 done
 
@@ -42,6 +46,13 @@ offline/toolchain.sh >/dev/null
 if ((kube)); then
   offline/kube/build.sh node
   offline/kube/provider.sh
+fi
+if ((tools)); then
   offline/kube/kube-score.sh >/dev/null
+  offline/moto.sh >/dev/null
+  if ! command -v shellcheck >/dev/null; then
+    step prepare "installing Debian's shellcheck"
+    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends shellcheck; } >&2
+  fi
 fi
 step prepare "ready"

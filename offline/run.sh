@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Runs a command in the project's offline mode, after preparing the machine:
-#   offline/run.sh pulumi preview        offline/run.sh --kube vitest run --project e2e
-# (--kube also prepares the one-node Kubernetes pieces: offline/prepare.sh --kube)
+#   offline/run.sh pulumi preview        offline/run.sh --e2e vitest run --project e2e
+# (--e2e also prepares the one-node Kubernetes pieces and the test tools: offline/prepare.sh --e2e)
 # The stand-in provider plugins are on PATH only inside this command.
 set -euo pipefail
 here="$(dirname "${BASH_SOURCE[0]}")"
 prepare=()
-if [[ "${1:-}" == --kube ]]; then
-  prepare=(--kube)
+if [[ "${1:-}" == --e2e ]]; then
+  prepare=(--e2e)
   shift
 fi
 "$here/prepare.sh" "${prepare[@]}"

@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { AwsTargetSpec } from "../components/aws/spec";
 import { DockerTargetSpec } from "../components/docker/containers";
 import { CacheMode, ClusterSpec, DatabaseMode, DatabaseSpec, Discovery, ResourceSpec, Target } from "../components/keycloak/model";
 import { KeycloakVersion } from "../components/keycloak/version";
@@ -30,7 +31,7 @@ export type StackModel =
   | { readonly target: typeof Target.Docker; readonly spec: ClusterSpec; readonly docker: DockerTargetSpec }
   | { readonly target: typeof Target.Kubernetes; readonly spec: ClusterSpec; readonly kubernetes: KubernetesDeployment }
   | { readonly target: typeof Target.OpenShift; readonly spec: ClusterSpec; readonly openshift: KubernetesDeployment }
-  | { readonly target: typeof Target.Aws; readonly spec: ClusterSpec; readonly aws: never };
+  | { readonly target: typeof Target.Aws; readonly spec: ClusterSpec; readonly aws: AwsTargetSpec };
 
 export type ParseResult = { readonly ok: true; readonly model: StackModel } | { readonly ok: false; readonly problems: ConfigProblem[] };
 

@@ -5,6 +5,7 @@
  */
 import { Target } from "../components/keycloak/model";
 import { StackModel } from "./config";
+import { deployAws } from "./deploy/aws";
 import { deployDocker } from "./deploy/docker";
 import { deployKubernetes } from "./deploy/kubernetes";
 import { loadStackModel } from "./load";
@@ -19,8 +20,7 @@ function deploy(model: StackModel): StackOutputs {
     case Target.OpenShift:
       return stackOutputs(model.target, model.spec, deployKubernetes(model.spec, model.openshift));
     case Target.Aws:
-      // Refused by the configuration rules already; kept for exhaustiveness.
-      throw new Error(`internal error: the ${model.target} target is not built yet`);
+      return stackOutputs(model.target, model.spec, deployAws(model.spec, model.aws));
   }
 }
 

@@ -50,8 +50,18 @@ export class ResourceRecorder {
         return { imageId: `sha256:${name}` };
       case "docker:index/container:Container":
         return { name: inputs.name };
+      case "aws:rds/instance:Instance":
+        return {
+          address: `${name}.rds.test`,
+          masterUserSecrets: [{ secretArn: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${name}-master` }],
+        };
+      case "aws:ec2/launchTemplate:LaunchTemplate":
+        return { latestVersion: 1 };
+      case "aws:lb/loadBalancer:LoadBalancer":
+        return { dnsName: `${name}.elb.test`, arn: `arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/${name}` };
       default:
-        return {};
+        // What AWS resources compute: an ARN and a name.
+        return type.startsWith("aws:") ? { arn: `arn:aws:test:eu-west-1:123456789012:${name}`, name: inputs.name ?? name } : {};
     }
   }
 
@@ -71,7 +81,10 @@ export class ResourceRecorder {
         const raw = args.inputs as Record<string, unknown>;
         return { id: `${args.name}-id`, state: { ...raw, ...this.computed(args.type, args.name, inputs) } };
       },
-      call: (args) => args.inputs as Record<string, unknown>,
+      call: (args) =>
+        args.token === "aws:ssm/getParameter:getParameter"
+          ? { ...(args.inputs as Record<string, unknown>), value: "ami-0123456789abcdef0" }
+          : (args.inputs as Record<string, unknown>),
     };
   }
 

@@ -1,8 +1,9 @@
 /** The driver for a stack's runtime, from the handle in its outputs. */
 import { DriverHandle } from "../../components/shared/outputs";
+import { AwsDriver } from "./aws";
 import { DockerDriver } from "./docker";
 import { KubernetesDriver } from "./kubernetes";
-import { DriverError, NodeDriver } from "./driver";
+import { NodeDriver } from "./driver";
 
 export function createDriver(handle: DriverHandle): NodeDriver {
   switch (handle.kind) {
@@ -11,6 +12,7 @@ export function createDriver(handle: DriverHandle): NodeDriver {
     case "kubernetes":
       return new KubernetesDriver(handle);
     case "aws":
-      throw new DriverError(`no ${handle.kind} driver yet (only docker is built)`);
+      // AWS_ENDPOINT_URL (the SDKs' own setting) points both clients at an emulator when set.
+      return new AwsDriver(handle);
   }
 }

@@ -133,11 +133,6 @@ describe("defaults", () => {
 describe("bad configuration: one exact message per problem", () => {
   const cases: [string, Record<string, unknown>, string[]][] = [
     ["unknown target", { target: "nomad" }, ['target: must be one of "docker", "kubernetes", "openshift", "aws"']],
-    [
-      "target not built yet",
-      { target: "aws", keycloak: { hostname: "https://sso.example.test" } },
-      ['target: the aws target is not built yet; use "docker" (pulumi config set target docker)'],
-    ],
     ["unknown environment", { environment: "staging" }, ['environment: must be one of "dev", "production"']],
     ["nodes zero", { keycloak: { nodes: 0 } }, ["keycloak.nodes: must be a whole number from 1 to 32"]],
     ["nodes fractional", { keycloak: { nodes: 2.5 } }, ["keycloak.nodes: must be a whole number from 1 to 32"]],

@@ -1,0 +1,440 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterSpec, DatabaseMode, ManagedDatabaseSpec } from "../keycloak/model";
+import { TestUser } from "../keycloak/realm";
+import { HealthPaths, issuerUrl, jdbcUrl, KeycloakPorts, PostgresPort } from "../keycloak/settings";
+import { KeycloakClusterParts } from "../shared/cluster";
+import { clusterSecrets } from "../shared/cluster-secrets";
+import { DriverHandle } from "../shared/outputs";
+import { Rule, securityRules, subnetCidrs } from "./rules";
+import { AwsTargetSpec } from "./spec";
+import { renderUserData } from "./user-data";
+
+export interface AwsKeycloakClusterArgs {
+  readonly spec: ClusterSpec;
+  readonly aws: AwsTargetSpec;
+}
+
+/** The latest Amazon Linux 2023 AMI, from AWS's public SSM parameter. */
+export const Al2023Parameter = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+
+interface Network {
+  readonly vpcId: pulumi.Input<string>;
+  readonly publicSubnetIds: pulumi.Input<string>[];
+  readonly privateSubnetIds: pulumi.Input<string>[];
+}
+
+/**
+ * Keycloak on EC2, done right for several hosts: an Auto Scaling group over the private subnets of
+ * two or more zones, each instance running Keycloak in Docker with host networking (so it
+ * advertises its own private address) clustered over jdbc-ping through RDS PostgreSQL, behind an
+ * Application Load Balancer that checks /health/ready on port 9000. The aws provider comes in
+ * through `opts.providers`.
+ */
+export class AwsKeycloakCluster extends pulumi.ComponentResource implements KeycloakClusterParts {
+  public readonly clusterId: pulumi.Output<string>;
+  public readonly issuerUrl: pulumi.Output<string>;
+  public readonly loadBalancerUrl: pulumi.Output<string>;
+  public readonly driver: pulumi.Output<DriverHandle>;
+  public readonly clientSecret: pulumi.Output<string>;
+  public readonly adminPassword: pulumi.Output<string>;
+  public readonly testUsers: pulumi.Output<TestUser[]>;
+  /** The load balancer's own DNS name (point the public hostname at it). */
+  public readonly loadBalancerDnsName: pulumi.Output<string>;
+
+  private readonly child = { parent: this };
+  private readonly prefix: string;
+
+  constructor(name: string, args: AwsKeycloakClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("keycloak:aws:KeycloakCluster", name, {}, opts);
+    const { spec, aws: target } = args;
+    this.prefix = target.namePrefix;
+    const tags = { "keycloak-cluster:stack": target.namePrefix };
+    const secrets = clusterSecrets(name, spec, this);
+
+    const network = target.vpc.create ? this.createNetwork(name, target, tags) : this.existingNetwork(target);
+    const groups = this.securityGroups(name, target, network, tags);
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { name: `/keycloak-cluster/${this.prefix}`, retentionInDays: target.logRetentionDays, tags },
+      this.child,
+    );
+
+    const secret = (role: string, value: pulumi.Input<string>) => {
+      const s = new aws.secretsmanager.Secret(
+        `${name}-${role}`,
+        { name: `${this.prefix}/${role}`, recoveryWindowInDays: target.production ? 30 : 0, tags },
+        this.child,
+      );
+      new aws.secretsmanager.SecretVersion(`${name}-${role}`, { secretId: s.id, secretString: pulumi.secret(value) }, this.child);
+      return s.arn;
+    };
+    const adminSecret = secret("admin-password", secrets.adminPassword);
+    const realmSecret = secret("realm", secrets.realmJson);
+    const database =
+      spec.database.mode === DatabaseMode.Managed
+        ? this.database(name, spec.database, target, network, groups.db, tags)
+        : {
+            url: pulumi.output(spec.database.jdbcUrl),
+            secretArn: secret("db-password", secrets.dbPassword),
+            json: false,
+            resource: undefined,
+          };
+
+    const role = this.instanceRole(name, [adminSecret, realmSecret, database.secretArn], logGroup.arn, tags);
+    const userData = pulumi
+      .all([database.url, database.secretArn, adminSecret, realmSecret, logGroup.name])
+      .apply(([dbUrl, dbArn, adminArn, realmArn, group]) =>
+        renderUserData(spec, {
+          region: target.region,
+          dbUrl,
+          dbPasswordSecret: { arn: dbArn, json: database.json },
+          adminPasswordSecretArn: adminArn,
+          realmSecretArn: realmArn,
+          logGroup: group,
+        }),
+      );
+    const template = new aws.ec2.LaunchTemplate(
+      `${name}-node`,
+      {
+        namePrefix: `${this.prefix}-node-`,
+        imageId: target.amiId ?? aws.ssm.getParameterOutput({ name: Al2023Parameter }, this.child).value,
+        instanceType: target.instanceType,
+        iamInstanceProfile: { arn: role.arn },
+        // IMDSv2 only; one hop: the host-networked container reaches it, nothing further.
+        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
+        blockDeviceMappings: [
+          { deviceName: "/dev/xvda", ebs: { volumeSize: 30, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } },
+        ],
+        networkInterfaces: [{ associatePublicIpAddress: "false", securityGroups: [groups.nodes.id], deleteOnTermination: "true" }],
+        monitoring: { enabled: true },
+        userData: userData.apply((text) => Buffer.from(text).toString("base64")),
+        updateDefaultVersion: true,
+        tagSpecifications: [{ resourceType: "instance", tags: { ...tags, Name: `${this.prefix}-node` } }],
+        tags,
+      },
+      this.child,
+    );
+
+    const lb = this.loadBalancer(name, spec, target, network, groups.lb, tags);
+    const asg = new aws.autoscaling.Group(
+      `${name}-nodes`,
+      {
+        namePrefix: `${this.prefix}-nodes-`,
+        vpcZoneIdentifiers: network.privateSubnetIds,
+        minSize: spec.keycloak.nodes,
+        maxSize: spec.keycloak.nodes + 1,
+        desiredCapacity: spec.keycloak.nodes,
+        launchTemplate: { id: template.id, version: template.latestVersion.apply(String) },
+        targetGroupArns: [lb.targetGroup.arn],
+        healthCheckType: "ELB",
+        healthCheckGracePeriod: 600,
+        // A new launch template replaces the instances a few at a time, keeping two thirds healthy.
+        instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 66, instanceWarmup: "300" } },
+        tags: Object.entries({ ...tags, Name: `${this.prefix}-node` }).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+      },
+      { ...this.child, dependsOn: database.resource ? [database.resource] : [] },
+    );
+
+    this.clusterId = pulumi.output(`aws/${target.region}/${this.prefix}`);
+    this.issuerUrl = pulumi.output(issuerUrl(spec.keycloak.publicUrl, spec.realm.name));
+    this.loadBalancerUrl = pulumi.output(spec.keycloak.publicUrl);
+    this.loadBalancerDnsName = lb.balancer.dnsName;
+    this.driver = asg.name.apply((autoScalingGroup): DriverHandle => ({
+      kind: "aws",
+      region: target.region,
+      autoScalingGroup,
+      httpPort: KeycloakPorts.http,
+      managementPort: KeycloakPorts.management,
+    }));
+    this.clientSecret = secrets.clientSecret;
+    this.adminPassword = secrets.adminPassword;
+    this.testUsers = secrets.testUsers;
+    this.registerOutputs({ clusterId: this.clusterId, driver: this.driver, loadBalancerDnsName: this.loadBalancerDnsName });
+  }
+
+  private createNetwork(name: string, target: AwsTargetSpec, tags: Record<string, string>): Network {
+    if (!target.vpc.create) {
+      throw new Error("internal error: createNetwork for an existing VPC");
+    }
+    const zones = target.availabilityZones;
+    const cidrs = subnetCidrs(target.vpc.cidr, zones.length);
+    const vpc = new aws.ec2.Vpc(
+      `${name}-vpc`,
+      { cidrBlock: target.vpc.cidr, enableDnsSupport: true, enableDnsHostnames: true, tags: { ...tags, Name: this.prefix } },
+      this.child,
+    );
+    const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags }, this.child);
+    const publicRoutes = new aws.ec2.RouteTable(
+      `${name}-public`,
+      { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }], tags },
+      this.child,
+    );
+    const publicSubnets = zones.map((zone, i) => {
+      const subnet = new aws.ec2.Subnet(
+        `${name}-public-${i}`,
+        {
+          vpcId: vpc.id,
+          cidrBlock: cidrs.public[i],
+          availabilityZone: zone,
+          mapPublicIpOnLaunch: false,
+          tags: { ...tags, Name: `${this.prefix}-public-${zone}` },
+        },
+        this.child,
+      );
+      new aws.ec2.RouteTableAssociation(`${name}-public-${i}`, { subnetId: subnet.id, routeTableId: publicRoutes.id }, this.child);
+      return subnet;
+    });
+    // Production: a NAT gateway per zone, so a zone's loss does not cut the others off.
+    const natZones = target.production ? zones.length : 1;
+    const nats = Array.from({ length: natZones }, (_, i) => {
+      const eip = new aws.ec2.Eip(`${name}-nat-${i}`, { domain: "vpc", tags }, this.child);
+      return new aws.ec2.NatGateway(
+        `${name}-nat-${i}`,
+        { allocationId: eip.id, subnetId: publicSubnets[i].id, tags },
+        { ...this.child, dependsOn: [igw] },
+      );
+    });
+    const privateSubnets = zones.map((zone, i) => {
+      const subnet = new aws.ec2.Subnet(
+        `${name}-private-${i}`,
+        {
+          vpcId: vpc.id,
+          cidrBlock: cidrs.private[i],
+          availabilityZone: zone,
+          mapPublicIpOnLaunch: false,
+          tags: { ...tags, Name: `${this.prefix}-private-${zone}` },
+        },
+        this.child,
+      );
+      const routes = new aws.ec2.RouteTable(
+        `${name}-private-${i}`,
+        { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nats[i % natZones].id }], tags },
+        this.child,
+      );
+      new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: subnet.id, routeTableId: routes.id }, this.child);
+      return subnet;
+    });
+    return { vpcId: vpc.id, publicSubnetIds: publicSubnets.map((s) => s.id), privateSubnetIds: privateSubnets.map((s) => s.id) };
+  }
+
+  private existingNetwork(target: AwsTargetSpec): Network {
+    if (target.vpc.create) {
+      throw new Error("internal error: existingNetwork for a VPC to create");
+    }
+    return {
+      vpcId: target.vpc.vpcId,
+      publicSubnetIds: [...target.vpc.publicSubnetIds],
+      privateSubnetIds: [...target.vpc.privateSubnetIds],
+    };
+  }
+
+  private securityGroups(name: string, target: AwsTargetSpec, network: Network, tags: Record<string, string>) {
+    const group = (role: "lb" | "nodes" | "db", description: string) =>
+      new aws.ec2.SecurityGroup(
+        `${name}-${role}`,
+        { namePrefix: `${this.prefix}-${role}-`, description, vpcId: network.vpcId, tags },
+        this.child,
+      );
+    const groups = {
+      lb: group("lb", "keycloak-cluster load balancer"),
+      nodes: group("nodes", "keycloak-cluster nodes"),
+      db: group("db", "keycloak-cluster database"),
+    };
+    securityRules(target.ingressCidrs, target.allowInsecureHttp).forEach((rule: Rule, i) => {
+      const peer = "cidr" in rule.peer ? { cidrIpv4: rule.peer.cidr } : { referencedSecurityGroupId: groups[rule.peer.group].id };
+      const args = {
+        securityGroupId: groups[rule.group].id,
+        ipProtocol: "tcp",
+        fromPort: rule.port,
+        toPort: rule.port,
+        description: rule.description,
+        ...peer,
+        tags,
+      };
+      if (rule.direction === "ingress") {
+        new aws.vpc.SecurityGroupIngressRule(`${name}-${rule.group}-in-${i}`, args, this.child);
+      } else {
+        new aws.vpc.SecurityGroupEgressRule(`${name}-${rule.group}-out-${i}`, args, this.child);
+      }
+    });
+    // The nodes pull their image, read their secrets and ship logs through the NAT, and reach the database.
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-nodes-out-all`,
+      {
+        securityGroupId: groups.nodes.id,
+        ipProtocol: "-1",
+        cidrIpv4: "0.0.0.0/0",
+        description: "registry, Secrets Manager, CloudWatch Logs, the database",
+        tags,
+      },
+      this.child,
+    );
+    return groups;
+  }
+
+  private database(
+    name: string,
+    database: ManagedDatabaseSpec,
+    target: AwsTargetSpec,
+    network: Network,
+    group: aws.ec2.SecurityGroup,
+    tags: Record<string, string>,
+  ) {
+    const subnets = new aws.rds.SubnetGroup(
+      `${name}-db`,
+      { namePrefix: `${this.prefix}-db-`, subnetIds: network.privateSubnetIds, tags },
+      this.child,
+    );
+    const db = new aws.rds.Instance(
+      `${name}-db`,
+      {
+        identifierPrefix: `${this.prefix}-db-`,
+        engine: "postgres",
+        engineVersion: target.rds.engineVersion,
+        instanceClass: target.rds.instanceClass,
+        allocatedStorage: database.storageGb,
+        storageType: "gp3",
+        storageEncrypted: true,
+        dbName: database.name,
+        username: database.username,
+        // The master password lives in Secrets Manager, managed by RDS; the nodes read it at boot.
+        manageMasterUserPassword: true,
+        dbSubnetGroupName: subnets.name,
+        vpcSecurityGroupIds: [group.id],
+        publiclyAccessible: false,
+        multiAz: target.production,
+        deletionProtection: target.production,
+        backupRetentionPeriod: target.production ? 14 : 1,
+        skipFinalSnapshot: !target.production,
+        ...(target.production ? { finalSnapshotIdentifier: `${this.prefix}-db-final` } : {}),
+        copyTagsToSnapshot: true,
+        autoMinorVersionUpgrade: true,
+        tags,
+      },
+      this.child,
+    );
+    const secretArn = db.masterUserSecrets.apply((s) => s[0]?.secretArn ?? "");
+    // The nodes read the password at boot only: no automatic rotation behind their back.
+    new aws.secretsmanager.SecretRotation(`${name}-db-rotation`, { secretId: secretArn, rotationEnabled: false }, this.child);
+    return { url: db.address.apply((host) => jdbcUrl(host, PostgresPort, database.name)), secretArn, json: true, resource: db };
+  }
+
+  private instanceRole(name: string, secretArns: pulumi.Input<string>[], logGroupArn: pulumi.Input<string>, tags: Record<string, string>) {
+    const role = new aws.iam.Role(
+      `${name}-node`,
+      {
+        namePrefix: `${this.prefix}-node-`,
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+        tags,
+      },
+      this.child,
+    );
+    // Session Manager (shell and port forwarding, no SSH, no public address).
+    new aws.iam.RolePolicyAttachment(
+      `${name}-node-ssm`,
+      { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" },
+      this.child,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-node`,
+      {
+        role: role.id,
+        policy: pulumi.all([pulumi.all(secretArns), logGroupArn]).apply(([arns, group]) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: arns },
+              { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${group}:*` },
+            ],
+          }),
+        ),
+      },
+      this.child,
+    );
+    return new aws.iam.InstanceProfile(`${name}-node`, { namePrefix: `${this.prefix}-node-`, role: role.name, tags }, this.child);
+  }
+
+  private loadBalancer(
+    name: string,
+    spec: ClusterSpec,
+    target: AwsTargetSpec,
+    network: Network,
+    group: aws.ec2.SecurityGroup,
+    tags: Record<string, string>,
+  ) {
+    const balancer = new aws.lb.LoadBalancer(
+      `${name}-lb`,
+      {
+        namePrefix: "kc-",
+        loadBalancerType: "application",
+        internal: false,
+        subnets: network.publicSubnetIds,
+        securityGroups: [group.id],
+        dropInvalidHeaderFields: true,
+        enableDeletionProtection: target.production,
+        tags,
+      },
+      this.child,
+    );
+    const targetGroup = new aws.lb.TargetGroup(
+      `${name}-nodes`,
+      {
+        namePrefix: "kc-",
+        port: KeycloakPorts.http,
+        protocol: "HTTP",
+        targetType: "instance",
+        vpcId: network.vpcId,
+        // Ready on the management port (never exposed through the load balancer's listeners).
+        healthCheck: {
+          enabled: true,
+          path: HealthPaths.ready,
+          port: String(KeycloakPorts.management),
+          protocol: "HTTP",
+          matcher: "200",
+          interval: 10,
+          timeout: 5,
+          healthyThreshold: 2,
+          unhealthyThreshold: 2,
+        },
+        deregistrationDelay: 30,
+        stickiness: { type: "lb_cookie", enabled: spec.loadBalancer.affinity, cookieDuration: 3600 },
+        tags,
+      },
+      this.child,
+    );
+    const forward = [{ type: "forward", targetGroupArn: targetGroup.arn }];
+    if (target.certificateArn) {
+      new aws.lb.Listener(
+        `${name}-https`,
+        {
+          loadBalancerArn: balancer.arn,
+          port: 443,
+          protocol: "HTTPS",
+          sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+          certificateArn: target.certificateArn,
+          defaultActions: forward,
+          tags,
+        },
+        this.child,
+      );
+    }
+    new aws.lb.Listener(
+      `${name}-http`,
+      {
+        loadBalancerArn: balancer.arn,
+        port: 80,
+        protocol: "HTTP",
+        defaultActions: target.allowInsecureHttp
+          ? forward
+          : [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+        tags,
+      },
+      this.child,
+    );
+    return { balancer, targetGroup };
+  }
+}
