@@ -1,12 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSpec, DatabaseMode, ManagedDatabaseSpec } from "../keycloak/model";
-import { TestUser } from "../keycloak/realm";
 import { HealthPaths, issuerUrl, jdbcUrl, KeycloakPorts, PostgresPort } from "../keycloak/settings";
-import { KeycloakClusterParts } from "../shared/cluster";
+import { KeycloakClusterComponent } from "../shared/cluster";
 import { clusterSecrets } from "../shared/cluster-secrets";
 import { DriverHandle } from "../shared/outputs";
-import { Rule, securityRules, subnetCidrs } from "./rules";
+import { existingNetwork, Network, newNetwork } from "./network";
+import { Rule, securityRules } from "./rules";
 import { AwsTargetSpec } from "./spec";
 import { renderUserData } from "./user-data";
 
@@ -18,12 +18,6 @@ export interface AwsKeycloakClusterArgs {
 /** The latest Amazon Linux 2023 AMI, from AWS's public SSM parameter. */
 export const Al2023Parameter = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
 
-interface Network {
-  readonly vpcId: pulumi.Input<string>;
-  readonly publicSubnetIds: pulumi.Input<string>[];
-  readonly privateSubnetIds: pulumi.Input<string>[];
-}
-
 /**
  * Keycloak on EC2, done right for several hosts: an Auto Scaling group over the private subnets of
  * two or more zones, each instance running Keycloak in Docker with host networking (so it
@@ -31,14 +25,7 @@ interface Network {
  * Application Load Balancer that checks /health/ready on port 9000. The aws provider comes in
  * through `opts.providers`.
  */
-export class AwsKeycloakCluster extends pulumi.ComponentResource implements KeycloakClusterParts {
-  public readonly clusterId: pulumi.Output<string>;
-  public readonly issuerUrl: pulumi.Output<string>;
-  public readonly loadBalancerUrl: pulumi.Output<string>;
-  public readonly driver: pulumi.Output<DriverHandle>;
-  public readonly clientSecret: pulumi.Output<string>;
-  public readonly adminPassword: pulumi.Output<string>;
-  public readonly testUsers: pulumi.Output<TestUser[]>;
+export class AwsKeycloakCluster extends KeycloakClusterComponent {
   /** The load balancer's own DNS name (point the public hostname at it). */
   public readonly loadBalancerDnsName: pulumi.Output<string>;
 
@@ -52,7 +39,7 @@ export class AwsKeycloakCluster extends pulumi.ComponentResource implements Keyc
     const tags = { "keycloak-cluster:stack": target.namePrefix };
     const secrets = clusterSecrets(name, spec, this);
 
-    const network = target.vpc.create ? this.createNetwork(name, target, tags) : this.existingNetwork(target);
+    const network = target.vpc.create ? newNetwork({ name, prefix: this.prefix, tags, opts: this.child }, target) : existingNetwork(target);
     const groups = this.securityGroups(name, target, network, tags);
     const logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
@@ -136,97 +123,25 @@ export class AwsKeycloakCluster extends pulumi.ComponentResource implements Keyc
       { ...this.child, dependsOn: database.resource ? [database.resource] : [] },
     );
 
-    this.clusterId = pulumi.output(`aws/${target.region}/${this.prefix}`);
-    this.issuerUrl = pulumi.output(issuerUrl(spec.keycloak.publicUrl, spec.realm.name));
-    this.loadBalancerUrl = pulumi.output(spec.keycloak.publicUrl);
     this.loadBalancerDnsName = lb.balancer.dnsName;
-    this.driver = asg.name.apply((autoScalingGroup): DriverHandle => ({
-      kind: "aws",
-      region: target.region,
-      autoScalingGroup,
-      httpPort: KeycloakPorts.http,
-      managementPort: KeycloakPorts.management,
-    }));
-    this.clientSecret = secrets.clientSecret;
-    this.adminPassword = secrets.adminPassword;
-    this.testUsers = secrets.testUsers;
-    this.registerOutputs({ clusterId: this.clusterId, driver: this.driver, loadBalancerDnsName: this.loadBalancerDnsName });
-  }
-
-  private createNetwork(name: string, target: AwsTargetSpec, tags: Record<string, string>): Network {
-    if (!target.vpc.create) {
-      throw new Error("internal error: createNetwork for an existing VPC");
-    }
-    const zones = target.availabilityZones;
-    const cidrs = subnetCidrs(target.vpc.cidr, zones.length);
-    const vpc = new aws.ec2.Vpc(
-      `${name}-vpc`,
-      { cidrBlock: target.vpc.cidr, enableDnsSupport: true, enableDnsHostnames: true, tags: { ...tags, Name: this.prefix } },
-      this.child,
+    this.expose(
+      {
+        clusterId: pulumi.output(`aws/${target.region}/${this.prefix}`),
+        issuerUrl: pulumi.output(issuerUrl(spec.keycloak.publicUrl, spec.realm.name)),
+        loadBalancerUrl: pulumi.output(spec.keycloak.publicUrl),
+        driver: asg.name.apply((autoScalingGroup): DriverHandle => ({
+          kind: "aws",
+          region: target.region,
+          autoScalingGroup,
+          httpPort: KeycloakPorts.http,
+          managementPort: KeycloakPorts.management,
+        })),
+        clientSecret: secrets.clientSecret,
+        adminPassword: secrets.adminPassword,
+        testUsers: secrets.testUsers,
+      },
+      { loadBalancerDnsName: this.loadBalancerDnsName },
     );
-    const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags }, this.child);
-    const publicRoutes = new aws.ec2.RouteTable(
-      `${name}-public`,
-      { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }], tags },
-      this.child,
-    );
-    const publicSubnets = zones.map((zone, i) => {
-      const subnet = new aws.ec2.Subnet(
-        `${name}-public-${i}`,
-        {
-          vpcId: vpc.id,
-          cidrBlock: cidrs.public[i],
-          availabilityZone: zone,
-          mapPublicIpOnLaunch: false,
-          tags: { ...tags, Name: `${this.prefix}-public-${zone}` },
-        },
-        this.child,
-      );
-      new aws.ec2.RouteTableAssociation(`${name}-public-${i}`, { subnetId: subnet.id, routeTableId: publicRoutes.id }, this.child);
-      return subnet;
-    });
-    // Production: a NAT gateway per zone, so a zone's loss does not cut the others off.
-    const natZones = target.production ? zones.length : 1;
-    const nats = Array.from({ length: natZones }, (_, i) => {
-      const eip = new aws.ec2.Eip(`${name}-nat-${i}`, { domain: "vpc", tags }, this.child);
-      return new aws.ec2.NatGateway(
-        `${name}-nat-${i}`,
-        { allocationId: eip.id, subnetId: publicSubnets[i].id, tags },
-        { ...this.child, dependsOn: [igw] },
-      );
-    });
-    const privateSubnets = zones.map((zone, i) => {
-      const subnet = new aws.ec2.Subnet(
-        `${name}-private-${i}`,
-        {
-          vpcId: vpc.id,
-          cidrBlock: cidrs.private[i],
-          availabilityZone: zone,
-          mapPublicIpOnLaunch: false,
-          tags: { ...tags, Name: `${this.prefix}-private-${zone}` },
-        },
-        this.child,
-      );
-      const routes = new aws.ec2.RouteTable(
-        `${name}-private-${i}`,
-        { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nats[i % natZones].id }], tags },
-        this.child,
-      );
-      new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: subnet.id, routeTableId: routes.id }, this.child);
-      return subnet;
-    });
-    return { vpcId: vpc.id, publicSubnetIds: publicSubnets.map((s) => s.id), privateSubnetIds: privateSubnets.map((s) => s.id) };
-  }
-
-  private existingNetwork(target: AwsTargetSpec): Network {
-    if (target.vpc.create) {
-      throw new Error("internal error: existingNetwork for a VPC to create");
-    }
-    return {
-      vpcId: target.vpc.vpcId,
-      publicSubnetIds: [...target.vpc.publicSubnetIds],
-      privateSubnetIds: [...target.vpc.privateSubnetIds],
-    };
   }
 
   private securityGroups(name: string, target: AwsTargetSpec, network: Network, tags: Record<string, string>) {

@@ -1,9 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSpec, DatabaseMode } from "../keycloak/model";
-import { TestUser } from "../keycloak/realm";
 import { issuerUrl } from "../keycloak/settings";
-import { KeycloakClusterParts } from "../shared/cluster";
+import { KeycloakClusterComponent } from "../shared/cluster";
 import { clusterSecrets } from "../shared/cluster-secrets";
 import { DriverHandle } from "../shared/outputs";
 import {
@@ -29,15 +28,7 @@ export interface DockerKeycloakClusterArgs {
  * an external database), N Keycloak nodes clustered over jdbc-ping, and HAProxy in front. The
  * docker provider comes in through `opts.providers` (or the default provider).
  */
-export class DockerKeycloakCluster extends pulumi.ComponentResource implements KeycloakClusterParts {
-  public readonly clusterId: pulumi.Output<string>;
-  public readonly issuerUrl: pulumi.Output<string>;
-  public readonly loadBalancerUrl: pulumi.Output<string>;
-  public readonly driver: pulumi.Output<DriverHandle>;
-  public readonly clientSecret: pulumi.Output<string>;
-  public readonly adminPassword: pulumi.Output<string>;
-  public readonly testUsers: pulumi.Output<TestUser[]>;
-
+export class DockerKeycloakCluster extends KeycloakClusterComponent {
   constructor(name: string, args: DockerKeycloakClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("keycloak:docker:KeycloakCluster", name, {}, opts);
     const { spec, docker: target } = args;
@@ -87,27 +78,23 @@ export class DockerKeycloakCluster extends pulumi.ComponentResource implements K
       },
     );
 
-    this.clusterId = pulumi.output(`docker/${target.namePrefix}`);
-    this.issuerUrl = pulumi.output(issuerUrl(spec.keycloak.publicUrl, spec.realm.name));
-    this.loadBalancerUrl = pulumi.output(loadBalancerUrl(target));
-    this.driver = pulumi.all(nodes.map((c) => c.name)).apply((containers): DriverHandle => ({
-      kind: "docker",
-      ...(target.host ? { host: target.host } : {}),
-      nodes: containers.map((container, index) => ({
-        id: `kc-${index}`,
-        nodeName: names.node(index),
-        container,
-        ...nodeUrls(target, index),
+    this.expose({
+      clusterId: pulumi.output(`docker/${target.namePrefix}`),
+      issuerUrl: pulumi.output(issuerUrl(spec.keycloak.publicUrl, spec.realm.name)),
+      loadBalancerUrl: pulumi.output(loadBalancerUrl(target)),
+      driver: pulumi.all(nodes.map((c) => c.name)).apply((containers): DriverHandle => ({
+        kind: "docker",
+        ...(target.host ? { host: target.host } : {}),
+        nodes: containers.map((container, index) => ({
+          id: `kc-${index}`,
+          nodeName: names.node(index),
+          container,
+          ...nodeUrls(target, index),
+        })),
       })),
-    }));
-    this.clientSecret = secrets.clientSecret;
-    this.adminPassword = secrets.adminPassword;
-    this.testUsers = secrets.testUsers;
-    this.registerOutputs({
-      clusterId: this.clusterId,
-      issuerUrl: this.issuerUrl,
-      loadBalancerUrl: this.loadBalancerUrl,
-      driver: this.driver,
+      clientSecret: secrets.clientSecret,
+      adminPassword: secrets.adminPassword,
+      testUsers: secrets.testUsers,
     });
   }
 

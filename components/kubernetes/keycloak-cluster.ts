@@ -1,17 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSpec, DatabaseMode } from "../keycloak/model";
-import { TestUser } from "../keycloak/realm";
 import { issuerUrl, KeycloakPorts } from "../keycloak/settings";
-import { KeycloakClusterParts } from "../shared/cluster";
+import { KeycloakClusterComponent } from "../shared/cluster";
 import { clusterSecrets } from "../shared/cluster-secrets";
 import { DriverHandle } from "../shared/outputs";
+import { databaseServiceSpec, databaseStatefulSetSpec } from "./database";
 import {
   chaosRoleRules,
   CredentialKeys,
   databaseSelector,
-  databaseServiceSpec,
-  databaseStatefulSetSpec,
   disruptionBudgetSpec,
   headlessServiceSpec,
   ingressSpec,
@@ -40,15 +38,7 @@ export interface KubernetesKeycloakClusterArgs {
  * traffic Service, a disruption budget, network policies, an Ingress (Kubernetes) or a Route
  * (OpenShift), and the chaos runner's Role. The kubernetes provider comes in through `opts.providers`.
  */
-export class KubernetesKeycloakCluster extends pulumi.ComponentResource implements KeycloakClusterParts {
-  public readonly clusterId: pulumi.Output<string>;
-  public readonly issuerUrl: pulumi.Output<string>;
-  public readonly loadBalancerUrl: pulumi.Output<string>;
-  public readonly driver: pulumi.Output<DriverHandle>;
-  public readonly clientSecret: pulumi.Output<string>;
-  public readonly adminPassword: pulumi.Output<string>;
-  public readonly testUsers: pulumi.Output<TestUser[]>;
-
+export class KubernetesKeycloakCluster extends KeycloakClusterComponent {
   constructor(name: string, args: KubernetesKeycloakClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("keycloak:kubernetes:KeycloakCluster", name, {}, opts);
     const { spec, kubernetes: target } = args;
@@ -159,26 +149,22 @@ export class KubernetesKeycloakCluster extends pulumi.ComponentResource implemen
       );
     }
 
-    this.clusterId = pulumi.output(`${target.flavor}/${target.namespace}/${target.name}`);
-    this.issuerUrl = pulumi.output(issuerUrl(spec.keycloak.publicUrl, spec.realm.name));
-    this.loadBalancerUrl = pulumi.output(target.accessUrl);
-    this.driver = nodes.metadata.name.apply((statefulSet): DriverHandle => ({
-      kind: "kubernetes",
-      namespace: target.namespace,
-      statefulSet,
-      podLabels: selector,
-      httpPort: KeycloakPorts.http,
-      managementPort: KeycloakPorts.management,
-      server: target.server,
-    }));
-    this.clientSecret = secrets.clientSecret;
-    this.adminPassword = secrets.adminPassword;
-    this.testUsers = secrets.testUsers;
-    this.registerOutputs({
-      clusterId: this.clusterId,
-      issuerUrl: this.issuerUrl,
-      loadBalancerUrl: this.loadBalancerUrl,
-      driver: this.driver,
+    this.expose({
+      clusterId: pulumi.output(`${target.flavor}/${target.namespace}/${target.name}`),
+      issuerUrl: pulumi.output(issuerUrl(spec.keycloak.publicUrl, spec.realm.name)),
+      loadBalancerUrl: pulumi.output(target.accessUrl),
+      driver: nodes.metadata.name.apply((statefulSet): DriverHandle => ({
+        kind: "kubernetes",
+        namespace: target.namespace,
+        statefulSet,
+        podLabels: selector,
+        httpPort: KeycloakPorts.http,
+        managementPort: KeycloakPorts.management,
+        server: target.server,
+      })),
+      clientSecret: secrets.clientSecret,
+      adminPassword: secrets.adminPassword,
+      testUsers: secrets.testUsers,
     });
   }
 }

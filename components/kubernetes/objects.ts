@@ -5,7 +5,7 @@
  * chaos runner's Role. The component wires them; the unit tests assert them through mocks.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import { ClusterSpec, Discovery, ManagedDatabaseSpec, ResourceSpec } from "../keycloak/model";
+import { ClusterSpec, Discovery, ResourceSpec } from "../keycloak/model";
 import { NodeValue } from "../keycloak/node-value";
 import {
   databaseUrl,
@@ -62,7 +62,7 @@ export function databaseSelector(target: KubernetesTargetSpec): Record<string, s
   return { "app.kubernetes.io/name": "postgresql", "app.kubernetes.io/instance": target.name, "app.kubernetes.io/component": "database" };
 }
 
-function labels(selector: Record<string, string>): Record<string, string> {
+export function labels(selector: Record<string, string>): Record<string, string> {
   return { ...selector, "app.kubernetes.io/part-of": "keycloak-cluster", "app.kubernetes.io/managed-by": "pulumi" };
 }
 
@@ -88,7 +88,7 @@ export const EphemeralStorage = {
   database: { request: "64Mi", limit: "512Mi" },
 } as const;
 
-function resources(
+export function resources(
   spec: ResourceSpec,
   storage: { readonly request: string; readonly limit: string },
 ): k8s.types.input.core.v1.ResourceRequirements {
@@ -112,12 +112,12 @@ export function toEnvVar(variable: NodeEnvVar): EnvVar {
   }
 }
 
-function secretEnv(name: string, secret: string, key: string): EnvVar {
+export function secretEnv(name: string, secret: string, key: string): EnvVar {
   return { name, valueFrom: { secretKeyRef: { name: secret, key } } };
 }
 
 /** No privilege, no capabilities, the runtime's seccomp profile; a fixed user only on plain Kubernetes. */
-function containerSecurity(readOnlyRoot: boolean): k8s.types.input.core.v1.SecurityContext {
+export function containerSecurity(readOnlyRoot: boolean): k8s.types.input.core.v1.SecurityContext {
   return {
     allowPrivilegeEscalation: false,
     capabilities: { drop: ["ALL"] },
@@ -127,7 +127,7 @@ function containerSecurity(readOnlyRoot: boolean): k8s.types.input.core.v1.Secur
   };
 }
 
-function podSecurity(target: KubernetesTargetSpec, user: number): k8s.types.input.core.v1.PodSecurityContext {
+export function podSecurity(target: KubernetesTargetSpec, user: number): k8s.types.input.core.v1.PodSecurityContext {
   const fixed = target.flavor === "kubernetes" ? { runAsUser: user, runAsGroup: user, fsGroup: user } : {};
   return { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" }, ...fixed };
 }
@@ -316,83 +316,6 @@ export function networkPolicySpecs(target: KubernetesTargetSpec, managedDatabase
     };
   }
   return policies;
-}
-
-export function databaseStatefulSetSpec(
-  database: ManagedDatabaseSpec,
-  target: KubernetesTargetSpec,
-): k8s.types.input.apps.v1.StatefulSetSpec {
-  const names = objectNames(target);
-  const selector = databaseSelector(target);
-  const ready = ["pg_isready", "-h", "127.0.0.1", "-U", database.username, "-d", database.name];
-  return {
-    replicas: 1,
-    serviceName: names.db,
-    selector: { matchLabels: selector },
-    template: {
-      metadata: { labels: labels(selector) },
-      spec: {
-        securityContext: podSecurity(target, PostgresUser),
-        automountServiceAccountToken: false,
-        enableServiceLinks: false,
-        terminationGracePeriodSeconds: 60,
-        containers: [
-          {
-            name: "postgres",
-            image: target.databaseImage,
-            imagePullPolicy: target.imagePullPolicy,
-            env: [
-              { name: "POSTGRES_DB", value: database.name },
-              { name: "POSTGRES_USER", value: database.username },
-              secretEnv("POSTGRES_PASSWORD", names.credentials, CredentialKeys.dbPassword),
-              // A subdirectory: the volume's root may hold lost+found.
-              { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
-            ],
-            ports: [{ name: "postgres", containerPort: PostgresPort, protocol: "TCP" }],
-            readinessProbe: { exec: { command: ready }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
-            // Alive while it accepts connections; ready only when it answers as the database.
-            livenessProbe: {
-              tcpSocket: { port: "postgres" },
-              periodSeconds: 10,
-              timeoutSeconds: 5,
-              failureThreshold: 6,
-              initialDelaySeconds: 30,
-            },
-            resources: resources(database.resources, EphemeralStorage.database),
-            securityContext: containerSecurity(true),
-            volumeMounts: [
-              { name: "data", mountPath: "/var/lib/postgresql/data" },
-              { name: "run", mountPath: "/var/run/postgresql" },
-              { name: "tmp", mountPath: "/tmp" },
-            ],
-          },
-        ],
-        volumes: [
-          { name: "run", emptyDir: {} },
-          { name: "tmp", emptyDir: {} },
-        ],
-      },
-    },
-    volumeClaimTemplates: [
-      {
-        metadata: { name: "data", labels: labels(selector) },
-        spec: {
-          accessModes: ["ReadWriteOnce"],
-          ...(target.storageClass ? { storageClassName: target.storageClass } : {}),
-          resources: { requests: { storage: `${database.storageGb}Gi` } },
-        },
-      },
-    ],
-  };
-}
-
-/** Headless: the StatefulSet's governing Service; its DNS name resolves to the database pod. */
-export function databaseServiceSpec(target: KubernetesTargetSpec): k8s.types.input.core.v1.ServiceSpec {
-  return {
-    clusterIP: "None",
-    selector: databaseSelector(target),
-    ports: [{ name: "postgres", port: PostgresPort, targetPort: "postgres", protocol: "TCP" }],
-  };
 }
 
 /** The public host name of the cluster, when it is a DNS name (an Ingress or Route host cannot be an IP address). */

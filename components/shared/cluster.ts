@@ -16,3 +16,22 @@ export interface KeycloakClusterParts {
   readonly adminPassword: pulumi.Output<string>;
   readonly testUsers: pulumi.Output<TestUser[]>;
 }
+
+/**
+ * The base of every target's cluster component: the parts as public outputs, set once by
+ * `expose` at the end of the constructor, which also registers them (with any extra outputs).
+ */
+export abstract class KeycloakClusterComponent extends pulumi.ComponentResource implements KeycloakClusterParts {
+  declare public readonly clusterId: pulumi.Output<string>;
+  declare public readonly issuerUrl: pulumi.Output<string>;
+  declare public readonly loadBalancerUrl: pulumi.Output<string>;
+  declare public readonly driver: pulumi.Output<DriverHandle>;
+  declare public readonly clientSecret: pulumi.Output<string>;
+  declare public readonly adminPassword: pulumi.Output<string>;
+  declare public readonly testUsers: pulumi.Output<TestUser[]>;
+
+  protected expose(parts: KeycloakClusterParts, extra: pulumi.Inputs = {}): void {
+    Object.assign(this, parts);
+    this.registerOutputs({ clusterId: parts.clusterId, driver: parts.driver, ...extra });
+  }
+}
