@@ -17,6 +17,7 @@ import { NodeHealth, nodeHealth } from "./probes/cluster";
 import { KeycloakProbes } from "./probes/keycloak";
 import { ClusterProbes } from "./probes/probes";
 import { createReporters } from "./report/index";
+import { realSleep } from "./poll";
 import { recordPath, RestoreFile, RestoreRecordError } from "./restore";
 import { runChaos } from "./runner";
 import { awaitSteadyState } from "./steady-state";
@@ -146,7 +147,7 @@ async function run(options: CliOptions, outputs: ClusterOutputs, source: string,
         driver,
         sink: reporters.sink,
         restoreFile,
-        sleep: deps.sleep ?? ((ms) => new Promise((ok) => setTimeout(ok, ms))),
+        sleep: deps.sleep ?? realSleep,
         signal: deps.signal,
       },
     );
@@ -198,7 +199,7 @@ async function restore(file: RestoreFile, deps: CliDeps): Promise<number> {
     health,
     { clusterSize: record.clusterSize },
     deps.restoreWaitMs ?? 300_000,
-    deps.sleep ?? ((ms) => new Promise((ok) => setTimeout(ok, ms))),
+    deps.sleep ?? realSleep,
   );
   const took = `${((performance.now() - started) / 1000).toFixed(1)}s`;
   if (!steady.ok) {

@@ -15,6 +15,7 @@ import {
 import { DescribeInstancesCommand, EC2Client, StartInstancesCommand, StopInstancesCommand } from "@aws-sdk/client-ec2";
 import { DriverHandle } from "../../components/shared/outputs";
 import { FaultKind } from "../events";
+import { pollUntil } from "../poll";
 import { DriverError, FaultTarget, LiveNode, NodeDriver, Observation } from "./driver";
 
 type AwsHandle = Extract<DriverHandle, { kind: "aws" }>;
@@ -181,14 +182,13 @@ export class AwsDriver implements NodeDriver {
   }
 
   private async waitFor(what: string, done: () => Promise<boolean>): Promise<void> {
-    const sleep = this.options.sleep ?? ((ms: number) => new Promise((ok) => setTimeout(ok, ms)));
-    const deadline = performance.now() + (this.options.restoreTimeoutMs ?? 900_000);
-    while (performance.now() < deadline) {
-      if (await done()) {
-        return;
-      }
-      await sleep(this.options.pollMs ?? 5000);
+    const last = await pollUntil(async () => ((await done()) ? { done: true } : { done: false, seen: "" }), {
+      timeoutMs: this.options.restoreTimeoutMs ?? 900_000,
+      intervalMs: this.options.pollMs ?? 5000,
+      sleep: this.options.sleep,
+    });
+    if (!last.done) {
+      throw new DriverError(`timed out waiting for ${what}`);
     }
-    throw new DriverError(`timed out waiting for ${what}`);
   }
 }

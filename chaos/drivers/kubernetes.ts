@@ -7,6 +7,7 @@
 import { AppsV1Api, CoreV1Api, KubeConfig, V1Pod } from "@kubernetes/client-node";
 import { DriverHandle } from "../../components/shared/outputs";
 import { FaultKind } from "../events";
+import { pollUntil } from "../poll";
 import { DriverError, FaultTarget, LiveNode, NodeDriver, Observation } from "./driver";
 
 type KubernetesHandle = Extract<DriverHandle, { kind: "kubernetes" }>;
@@ -190,19 +191,23 @@ export class KubernetesDriver implements NodeDriver {
 
   /** Nothing to undo: waits until the StatefulSet's replacement is Ready and every replica is. */
   async restore(target: FaultTarget): Promise<void> {
-    const sleep = this.options.sleep ?? ((ms: number) => new Promise((ok) => setTimeout(ok, ms)));
-    const deadline = performance.now() + (this.options.restoreTimeoutMs ?? 600_000);
-    let last = "";
-    while (performance.now() < deadline) {
-      const pod = await this.api.readPod(target.ref.namespace, target.ref.pod);
-      const sts = await this.api.readStatefulSet(this.handle.namespace, this.handle.statefulSet);
-      const replaced = pod?.metadata?.uid !== undefined && pod.metadata.uid !== target.ref.uid;
-      if (replaced && pod && ready(pod) && sts.ready === sts.replicas) {
-        return;
-      }
-      last = `${replaced ? `replacement ${pod?.metadata?.uid} ${pod && ready(pod) ? "ready" : "not ready"}` : "no replacement yet"}; StatefulSet ${sts.ready}/${sts.replicas} ready`;
-      await sleep(this.options.pollMs ?? 1000);
+    const last = await pollUntil(
+      async () => {
+        const pod = await this.api.readPod(target.ref.namespace, target.ref.pod);
+        const sts = await this.api.readStatefulSet(this.handle.namespace, this.handle.statefulSet);
+        const replaced = pod?.metadata?.uid !== undefined && pod.metadata.uid !== target.ref.uid;
+        if (replaced && pod && ready(pod) && sts.ready === sts.replicas) {
+          return { done: true };
+        }
+        const replacement = replaced
+          ? `replacement ${pod?.metadata?.uid} ${pod && ready(pod) ? "ready" : "not ready"}`
+          : "no replacement yet";
+        return { done: false, seen: `${replacement}; StatefulSet ${sts.ready}/${sts.replicas} ready` };
+      },
+      { timeoutMs: this.options.restoreTimeoutMs ?? 600_000, intervalMs: this.options.pollMs ?? 1000, sleep: this.options.sleep },
+    );
+    if (!last.done) {
+      throw new DriverError(`pod ${target.ref.pod} was not replaced by a Ready pod in time: ${last.seen}`);
     }
-    throw new DriverError(`pod ${target.ref.pod} was not replaced by a Ready pod in time: ${last}`);
   }
 }
