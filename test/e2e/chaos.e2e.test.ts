@@ -9,8 +9,8 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { afterAll, describe, expect, it } from "vitest";
-import { chaos, leftovers, localImages, reportsDir, selectStack, StackConfig } from "./harness";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chaos, leftovers, localImages, removeLeftovers, reportsDir, selectStack, StackConfig } from "./harness";
 
 const ports = { "docker.loadBalancerPort": 38080, "docker.nodeHttpBasePort": 38180, "docker.nodeManagementBasePort": 39100 };
 const deployed: Stack[] = [];
@@ -27,6 +27,8 @@ async function destroy(stack: Stack): Promise<void> {
   deployed.splice(deployed.indexOf(stack), 1);
   expect(await leftovers(`kc-${stack.name}`)).toEqual([]);
 }
+
+beforeAll(() => removeLeftovers("kc-e2e-chaos-"));
 
 afterAll(async () => {
   for (const stack of deployed) {

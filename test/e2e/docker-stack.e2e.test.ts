@@ -17,6 +17,7 @@ import {
   dockerNodes,
   eventually,
   leftovers,
+  removeLeftovers,
   localImages,
   memoryMiB,
   repoRoot,
@@ -63,6 +64,7 @@ describe("docker stack end to end (real engine)", () => {
   let engineOutput = "";
 
   beforeAll(async () => {
+    await removeLeftovers(prefix);
     stack = await selectStack(stackName, config);
     await stack.refresh({ onOutput: () => undefined }).catch(() => undefined);
     const result = await timed("first up (to all nodes healthy)", () =>

@@ -94,6 +94,34 @@ export async function leftovers(prefix: string): Promise<string[]> {
   ];
 }
 
+/**
+ * Removes the Docker objects an earlier, interrupted run of these tests left behind: those whose
+ * keycloak-cluster.stack label starts with `prefix` (only the project labels them). The Pulumi
+ * state of that run lives in its own checkout, so nothing else would ever delete them, and their
+ * names and published ports would make this run's `pulumi up` fail. Returns what it removed.
+ */
+export async function removeLeftovers(prefix: string): Promise<string[]> {
+  const filters = JSON.stringify({ label: ["keycloak-cluster.stack"] });
+  const ours = (labels: Record<string, string> | undefined) => (labels?.["keycloak-cluster.stack"] ?? "").startsWith(prefix);
+  const removed: string[] = [];
+  for (const c of (await docker.listContainers({ all: true, filters })).filter((c) => ours(c.Labels))) {
+    await docker.getContainer(c.Id).remove({ force: true, v: true });
+    removed.push(`container ${c.Names.join(",")}`);
+  }
+  for (const n of (await docker.listNetworks({ filters })).filter((n) => ours(n.Labels))) {
+    await docker.getNetwork(n.Id).remove();
+    removed.push(`network ${n.Name}`);
+  }
+  for (const v of ((await docker.listVolumes({ filters })).Volumes ?? []).filter((v) => ours(v.Labels ?? undefined))) {
+    await docker.getVolume(v.Name).remove();
+    removed.push(`volume ${v.Name}`);
+  }
+  if (removed.length > 0) {
+    console.warn(`removed what an earlier run left behind: ${removed.join("; ")}`);
+  }
+  return removed;
+}
+
 /** Polls until `check` returns true or the time is up. */
 export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs: number, intervalMs = 2000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import https from "node:https";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { runProgram } from "../program";
@@ -120,6 +120,34 @@ export async function renderObjects(config: Record<string, unknown>, stack: stri
   return recorder.resources
     .filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:index"))
     .map((r) => r.inputs as unknown as KubeObject);
+}
+
+/**
+ * Writes the log of every container of every pod in the namespace (and of its previous instance,
+ * after a restart) to dir/<pod>.<container>.log: what a failed case's post-mortem reads (Keycloak
+ * logs its LOGIN_ERROR events, with the reason, at WARN). Returns the files written.
+ */
+export async function savePodLogs(config: KubeConfig, namespace: string, dir: string): Promise<string[]> {
+  const list = await kubeRequest(config, "GET", `/api/v1/namespaces/${namespace}/pods`);
+  const pods = (list.body.items ?? []) as { metadata: { name: string }; spec: { containers: { name: string }[] } }[];
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  for (const pod of pods) {
+    for (const container of pod.spec.containers) {
+      for (const previous of [false, true]) {
+        const base = `/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}/log?container=${container.name}`;
+        const response = await kubeRequest(config, "GET", previous ? `${base}&previous=true` : base);
+        if (response.status !== 200) {
+          continue;
+        }
+        const file = path.join(dir, `${pod.metadata.name}.${container.name}${previous ? ".previous" : ""}.log`);
+        const text = response.body.message;
+        writeFileSync(file, typeof text === "string" ? text : JSON.stringify(response.body));
+        written.push(file);
+      }
+    }
+  }
+  return written;
 }
 
 /** Loads local Docker images into the node's containerd (pods run them with imagePullPolicy Never). */

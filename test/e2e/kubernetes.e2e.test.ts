@@ -27,6 +27,7 @@ import {
   loadImages,
   nodeMemoryMiB,
   reclaimVolumes,
+  savePodLogs,
   objectPath,
   renderObjects,
   startCluster,
@@ -279,6 +280,21 @@ describe("real pods on the one-node cluster", () => {
     reclaimVolumes();
   }
 
+  /** Runs a case on a deployed stack, then saves its pods' logs (reports/e2e/<case>/pods) and destroys it, pass or fail. */
+  async function withPods(namespace: string, mode: "persistent" | "volatile", body: (stack: Stack) => Promise<void>): Promise<void> {
+    const stack = await deployPods(namespace, mode);
+    try {
+      await body(stack);
+    } finally {
+      const logs = await savePodLogs(kubeConfig(), namespace, path.join(reportsDir(namespace), "pods")).catch((e: unknown) => {
+        console.error(`saving the pods' logs of ${namespace} failed`, e);
+        return [];
+      });
+      console.log(`${namespace}: ${logs.length} pod log(s) in ${path.join(reportsDir(namespace), "pods")}`);
+      await destroyPods(stack);
+    }
+  }
+
   /** Seconds from each round's restore to the pod back Ready (the driver's restore waits for it). */
   function restoreSeconds(events: ChaosEvent[]): number[] {
     const begun = new Map<string, number>();
@@ -304,72 +320,70 @@ describe("real pods on the one-node cluster", () => {
     );
   });
 
-  it("persistent sessions: up waits for every pod Ready, one cluster of 3; deleted pods lose no session", async () => {
-    const stack = await deployPods("e2e-pods-p", "persistent");
-    const outputs = await clusterOutputs(stack);
-    if (outputs.driver.kind !== "kubernetes") {
-      throw new Error("expected a kubernetes driver handle");
-    }
-    const nodes = await new KubernetesDriver(outputs.driver).nodes();
-    expect(nodes.map((n) => n.id)).toEqual(["keycloak-kc-0", "keycloak-kc-1", "keycloak-kc-2"]);
-    expect(nodes.every((n) => n.httpUrl.startsWith("http://10.244.0."))).toBe(true);
-    const health = await Promise.all(nodes.map((n) => nodeHealth(n.managementUrl)));
-    expect(health.map((h) => [h.ready, h.clusterSize])).toEqual([
-      [true, 3],
-      [true, 3],
-      [true, 3],
-    ]);
-    console.log(`memory of the whole node with 3 Keycloak pods and PostgreSQL: ${nodeMemoryMiB()} MiB`);
-    const run = await chaos(
-      ["--stack", stack.name, "--rounds", "2", "--seed", "21", "--sessions", "24", "--fault", "delete"],
-      reportsDir("k8s-persistent"),
-    );
-    expect(run.code).toBe(0);
-    expect(run.journal.events.find((e) => e.type === "run-end")).toMatchObject({ verdict: "passed", lost: [] });
-    expect(run.journal.events.filter((e) => e.type === "fault" && e.action === "verified" && e.ok)).toHaveLength(2);
-    console.log(`a deleted pod back to Ready (s): ${restoreSeconds(run.journal.events).join(", ")}`);
-    await destroyPods(stack);
-  });
+  it("persistent sessions: up waits for every pod Ready, one cluster of 3; deleted pods lose no session", () =>
+    withPods("e2e-pods-p", "persistent", async (stack) => {
+      const outputs = await clusterOutputs(stack);
+      if (outputs.driver.kind !== "kubernetes") {
+        throw new Error("expected a kubernetes driver handle");
+      }
+      const nodes = await new KubernetesDriver(outputs.driver).nodes();
+      expect(nodes.map((n) => n.id)).toEqual(["keycloak-kc-0", "keycloak-kc-1", "keycloak-kc-2"]);
+      expect(nodes.every((n) => n.httpUrl.startsWith("http://10.244.0."))).toBe(true);
+      const health = await Promise.all(nodes.map((n) => nodeHealth(n.managementUrl)));
+      expect(health.map((h) => [h.ready, h.clusterSize])).toEqual([
+        [true, 3],
+        [true, 3],
+        [true, 3],
+      ]);
+      console.log(`memory of the whole node with 3 Keycloak pods and PostgreSQL: ${nodeMemoryMiB()} MiB`);
+      const run = await chaos(
+        ["--stack", stack.name, "--rounds", "2", "--seed", "21", "--sessions", "24", "--fault", "delete"],
+        reportsDir("k8s-persistent"),
+      );
+      expect(run.code).toBe(0);
+      expect(run.journal.events.find((e) => e.type === "run-end")).toMatchObject({ verdict: "passed", lost: [] });
+      expect(run.journal.events.filter((e) => e.type === "fault" && e.action === "verified" && e.ok)).toHaveLength(2);
+      console.log(`a deleted pod back to Ready (s): ${restoreSeconds(run.journal.events).join(", ")}`);
+    }));
 
-  it("volatile sessions: one pod force-deleted per round loses nothing; two of three at once lose sessions, and the run names them", async () => {
-    const stack = await deployPods("e2e-pods-v", "volatile");
-    const one = await chaos(
-      ["--stack", stack.name, "--rounds", "2", "--seed", "5", "--sessions", "24", "--fault", "force-delete"],
-      reportsDir("k8s-volatile"),
-    );
-    expect(one.code).toBe(0);
-    expect(one.journal.events.find((e) => e.type === "run-end")).toMatchObject({ verdict: "passed", lost: [] });
-    console.log(`a force-deleted pod back to Ready (s): ${restoreSeconds(one.journal.events).join(", ")}`);
+  it("volatile sessions: one pod force-deleted per round loses nothing; two of three at once lose sessions, and the run names them", () =>
+    withPods("e2e-pods-v", "volatile", async (stack) => {
+      const one = await chaos(
+        ["--stack", stack.name, "--rounds", "2", "--seed", "5", "--sessions", "24", "--fault", "force-delete"],
+        reportsDir("k8s-volatile"),
+      );
+      expect(one.code).toBe(0);
+      expect(one.journal.events.find((e) => e.type === "run-end")).toMatchObject({ verdict: "passed", lost: [] });
+      console.log(`a force-deleted pod back to Ready (s): ${restoreSeconds(one.journal.events).join(", ")}`);
 
-    const refused = await chaos(
-      ["--stack", stack.name, "--rounds", "1", "--nodes-per-fault", "2", "--fault", "force-delete"],
-      reportsDir("k8s-refused"),
-    );
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain("Add --allow-loss to run it anyway");
+      const refused = await chaos(
+        ["--stack", stack.name, "--rounds", "1", "--nodes-per-fault", "2", "--fault", "force-delete"],
+        reportsDir("k8s-refused"),
+      );
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain("Add --allow-loss to run it anyway");
 
-    const two = await chaos(
-      [
-        "--stack",
-        stack.name,
-        "--rounds",
-        "1",
-        "--seed",
-        "3",
-        "--sessions",
-        "24",
-        "--fault",
-        "force-delete",
-        "--nodes-per-fault",
-        "2",
-        "--allow-loss",
-      ],
-      reportsDir("k8s-two"),
-    );
-    expect(two.code).toBe(1);
-    const end = two.journal.events.find((e) => e.type === "run-end");
-    expect(end?.type === "run-end" ? end.lost.length : 0).toBeGreaterThan(0);
-    expect(two.stdout).toMatch(/session\(s\) lost: s\d+:user-\d+@keycloak-kc-\d/);
-    await destroyPods(stack);
-  });
+      const two = await chaos(
+        [
+          "--stack",
+          stack.name,
+          "--rounds",
+          "1",
+          "--seed",
+          "3",
+          "--sessions",
+          "24",
+          "--fault",
+          "force-delete",
+          "--nodes-per-fault",
+          "2",
+          "--allow-loss",
+        ],
+        reportsDir("k8s-two"),
+      );
+      expect(two.code).toBe(1);
+      const end = two.journal.events.find((e) => e.type === "run-end");
+      expect(end?.type === "run-end" ? end.lost.length : 0).toBeGreaterThan(0);
+      expect(two.stdout).toMatch(/session\(s\) lost: s\d+:user-\d+@keycloak-kc-\d/);
+    }));
 });
