@@ -34,6 +34,26 @@ else
   step npm "packages installed"
 fi
 
+# The Go builds (CPU: the toolchain, the Kubernetes binaries, the kubernetes provider, kube-score)
+# run in the background while the foreground does the work that waits on the
+# network and the disk (the Docker engine, debootstrap, the Keycloak zip, moto). Only the
+# foreground runs apt-get, so the two never contend for dpkg's lock.
+go_builds() {
+  offline/toolchain.sh >/dev/null
+  if ((kube)); then
+    offline/kube/build.sh node
+    offline/kube/provider.sh
+  fi
+  if ((tools)); then
+    offline/kube/kube-score.sh >/dev/null
+  fi
+}
+set -m # the builds get their own process group: a failure here stops them all
+go_builds &
+go_pid=$!
+set +m
+trap 'kill -- -"$go_pid" 2>/dev/null || true' EXIT
+
 if ((images)); then
   offline/docker-engine.sh start
   offline/images.sh all
@@ -42,17 +62,13 @@ if ((images)); then
     offline/images.sh keycloak --tag "${built[0]}" --build-options "${built[1]}"
   done
 fi
-offline/toolchain.sh >/dev/null
-if ((kube)); then
-  offline/kube/build.sh node
-  offline/kube/provider.sh
-fi
 if ((tools)); then
-  offline/kube/kube-score.sh >/dev/null
   offline/moto.sh >/dev/null
   if ! command -v shellcheck >/dev/null; then
     step prepare "installing Debian's shellcheck"
     { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends shellcheck; } >&2
   fi
 fi
+wait "$go_pid" || die "a Go build failed (its error is above); run offline/prepare.sh again to resume from the cache"
+trap - EXIT
 step prepare "ready"
