@@ -34,7 +34,7 @@ export async function runRound(run: RunContext, plan: RoundPlan): Promise<boolea
   });
 
   const t0 = performance.now();
-  const fixtures = await deps.probes.prepareRound(ids, options.inFlightPerNode);
+  const fixtures = await deps.probes.prepareRound(ids, options.inFlightPerNode).finally(() => run.notes());
   run.emit({
     type: "sessions",
     at: run.at(),

@@ -100,7 +100,10 @@ export class RunContext {
   /** Runs one check, reports it, and fails the run when anything in it failed. */
   async check(name: CheckName, route: Route, survivors: readonly string[], round: number, phase: "during" | "after"): Promise<CheckResult> {
     this.guard();
-    const result = await this.deps.probes.check(name, route, survivors);
+    const result = await this.deps.probes.check(name, route, survivors).catch((error: unknown) => {
+      this.notes();
+      throw error;
+    });
     this.emit({
       type: "check",
       at: this.at(),
@@ -113,10 +116,18 @@ export class RunContext {
       failures: result.failures,
       durationMs: result.durationMs,
     });
+    this.notes();
     if (result.passed < result.total) {
       this.fail(`${name} failed on ${route} in round ${round} (${result.total - result.passed} of ${result.total})`);
     }
     return result;
+  }
+
+  /** Reports what the probes noted since the last call (warnings: nothing failed, but the reader should know). */
+  notes(): void {
+    for (const message of this.deps.probes.takeNotes()) {
+      this.emit({ type: "log", at: this.at(), level: "warn", message });
+    }
   }
 
   timing(round: number, phase: string, started: number): void {

@@ -79,6 +79,7 @@ async function steadyStateBefore(run: RunContext): Promise<string | undefined> {
   }
   run.nodes = live;
   const loginProblem = await deps.probes.loginProblem();
+  run.notes();
   return loginProblem ? `steady state not reached: a login through the load balancer fails (${loginProblem})` : undefined;
 }
 
@@ -95,10 +96,12 @@ function dryRun(run: RunContext, plans: readonly RoundPlan[]): RunResult {
 }
 
 async function createSessions(run: RunContext): Promise<void> {
-  const created = await run.deps.probes.createSessions(
-    run.options.sessions,
-    run.nodes.map((n) => n.id),
-  );
+  const created = await run.deps.probes
+    .createSessions(
+      run.options.sessions,
+      run.nodes.map((n) => n.id),
+    )
+    .finally(() => run.notes());
   run.emit({ type: "sessions", at: run.at(), perNode: created.perNode, loggedIn: created.loggedIn, inProgress: 0, codes: 0 });
 }
 

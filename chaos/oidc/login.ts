@@ -3,6 +3,7 @@
  * login form, in steps, so a chaos run can hold a login in progress or an unredeemed code.
  */
 import * as client from "openid-client";
+import { realSleep, Sleep } from "../poll";
 import { Browser } from "./browser";
 
 export interface LoginRequest {
@@ -52,21 +53,73 @@ export async function openLoginPage(browser: Browser, config: client.Configurati
   if (page.status !== 200) {
     throw new LoginError(`login page answered ${page.status}`, page.status);
   }
-  const action = /<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"/.exec(html)?.[1];
+  const action = loginFormAction(html);
   if (!action) {
     throw new LoginError("login page has no login form (kc-form-login)");
   }
-  return { ...request, formAction: action.replace(/&amp;/g, "&") };
+  return { ...request, formAction: action };
 }
 
-/** Posts the credentials; returns the redirect URL that carries the authorization code. */
-export async function submitCredentials(browser: Browser, login: LoginInProgress, username: string, password: string): Promise<URL> {
-  const response = await browser.request(login.formAction, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ username, password, credentialId: "" }).toString(),
-  });
-  return codeRedirect(response, "credentials post");
+/** The action of Keycloak's login form (kc-form-login) on a page, if the page has one. */
+export function loginFormAction(html: string): string | undefined {
+  return /<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"/.exec(html)?.[1]?.replace(/&amp;/g, "&");
+}
+
+/**
+ * What Keycloak answers, on purpose the same, to a wrong password and to a login its brute-force
+ * detection refuses: Keycloak 26 refuses a user's login while that user's previous login on the
+ * same node is still being recorded (the bookkeeping finishes on another thread after the
+ * response; the node logs LOGIN_ERROR error="user_temporarily_disabled").
+ */
+export const RefusedCredentials = "Invalid username or password.";
+
+/** Posting the same credentials again when Keycloak refused them with {@link RefusedCredentials}. */
+export interface CredentialRetry {
+  /** The wait before each further post; as many further posts as entries. */
+  readonly delaysMs: readonly number[];
+  readonly sleep: Sleep;
+  /** Told of each refusal before the next post (for the run's report). */
+  readonly onRetry?: (refusal: string) => void;
+}
+
+export const NoRetry: CredentialRetry = { delaysMs: [], sleep: realSleep };
+
+/**
+ * Posts the credentials; returns the redirect URL that carries the authorization code. A refusal
+ * with {@link RefusedCredentials} is posted again, to the action of the form Keycloak rendered
+ * with it, as `retry` allows. Only that refusal: a login whose authentication session was lost
+ * comes back with another message ("timed out", "restart") and fails at once.
+ */
+export async function submitCredentials(
+  browser: Browser,
+  login: LoginInProgress,
+  username: string,
+  password: string,
+  retry: CredentialRetry = NoRetry,
+): Promise<URL> {
+  let action = login.formAction;
+  for (let post = 1; ; post++) {
+    const response = await browser.request(action, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ username, password, credentialId: "" }).toString(),
+    });
+    if (response.status === 302) {
+      return codeRedirect(response, "credentials post");
+    }
+    const html = await response.text();
+    const message = pageMessage(html);
+    const next = loginFormAction(html);
+    const delay = retry.delaysMs[post - 1];
+    if (response.status === 200 && message === RefusedCredentials && next && delay !== undefined) {
+      retry.onRetry?.(`credentials refused ("${message}") on post ${post}; posted again after ${delay} ms`);
+      await retry.sleep(delay);
+      action = next;
+      continue;
+    }
+    const posts = post > 1 ? ` (on post ${post}, after ${post - 1} refusal(s) posted again)` : "";
+    throw new LoginError(`credentials post answered ${response.status} without a redirect: ${message}${posts}`, response.status);
+  }
 }
 
 /** The SSO check: `prompt=none` with the browser's cookies yields a code while the session lives. */

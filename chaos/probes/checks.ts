@@ -6,11 +6,11 @@
 import * as client from "openid-client";
 import { CheckName } from "../events";
 import { oauthDetail, oauthStatus } from "../oidc/errors";
-import { redeemCode, silentAuthorization, submitCredentials } from "../oidc/login";
+import { redeemCode, silentAuthorization } from "../oidc/login";
 import { FetchLike } from "../oidc/routing";
 import { mapLimit } from "../pool";
 import { Route } from "./probes";
-import { Session, SessionStore, UserQueue } from "./session-store";
+import { PendingLogin, Session, SessionStore } from "./session-store";
 
 /** What one check needs to know about the run. */
 export interface CheckContext {
@@ -19,7 +19,8 @@ export interface CheckContext {
   /** Node ids that are up; logins and codes complete on one of them other than where they started. */
   readonly survivors: readonly string[];
   readonly store: SessionStore;
-  readonly users: UserQueue;
+  /** Posts a login's credentials (one post per user at a time; a refusal posted again, see CredentialRetries). */
+  postCredentials(login: PendingLogin): Promise<URL>;
   readonly client: { readonly clientId: string; readonly clientSecret: string; readonly redirectUri: string };
   /** The openid-client configuration whose requests go to `route`. */
   config(route: Route): Promise<client.Configuration>;
@@ -95,7 +96,7 @@ export const SessionChecks: Readonly<Partial<Record<CheckName, Check>>> = {
     each(ctx, ctx.store.takeLogins(), async (p) => {
       const on = elsewhere(p.home, ctx.survivors);
       p.browser.routeTo(ctx.url(on));
-      const redirect = await ctx.users.run(p.username, () => submitCredentials(p.browser, p.login, p.username, p.password));
+      const redirect = await ctx.postCredentials(p);
       await redeemCode(await ctx.config(on), p.login, redirect);
       return undefined;
     }),

@@ -5,8 +5,9 @@ import { LiveNode } from "../drivers/driver";
 import { CheckFailure, CheckName } from "../events";
 import { Browser } from "../oidc/browser";
 import { clientFor } from "../oidc/client";
-import { authSessionNode, openLoginPage, redeemCode, submitCredentials } from "../oidc/login";
+import { authSessionNode, CredentialRetry, LoginInProgress, openLoginPage, redeemCode, submitCredentials } from "../oidc/login";
 import { FetchLike, routedFetch } from "../oidc/routing";
+import { realSleep } from "../poll";
 import { describeError, mapLimit, since } from "../pool";
 import { CheckContext, SessionChecks } from "./checks";
 import { nodeHealth } from "./cluster";
@@ -19,17 +20,40 @@ type ProbeOutputs = Pick<
   "issuerUrl" | "publicUrl" | "clientId" | "clientSecret" | "redirectUri" | "testUsers" | "loadBalancerUrl"
 >;
 
+/**
+ * A credentials post Keycloak refused with the words of a wrong password is posted again after
+ * 1 s, then 3 s: Keycloak 26's brute-force detection refuses a user's login while that user's
+ * previous login on the node is still being recorded, which can take seconds while a node
+ * rejoins. A wrong password stays refused and fails the login after the third post.
+ */
+export const CredentialRetries: Omit<CredentialRetry, "onRetry"> = { delaysMs: [1000, 3000], sleep: realSleep };
+
 export class KeycloakProbes implements ClusterProbes {
   /** openid-client configurations by base URL (discovery once per route; a moved node gets a new one). */
   private readonly configs = new Map<string, Promise<client.Configuration>>();
   private readonly store = new SessionStore();
   private readonly users = new UserQueue();
   private nodes = new Map<string, LiveNode>();
+  private readonly notes: string[] = [];
 
   constructor(
     private readonly outputs: ProbeOutputs,
     private readonly concurrency = 16,
+    private readonly retries = CredentialRetries,
   ) {}
+
+  takeNotes(): readonly string[] {
+    return this.notes.splice(0);
+  }
+
+  /** A user's credentials post: one post of a user at a time; a refusal posted again, and noted. */
+  private postCredentials(browser: Browser, login: LoginInProgress, user: { username: string; password: string }, subject: string) {
+    const onRetry = (refusal: string) =>
+      this.notes.push(`${subject}: ${refusal} (Keycloak refuses a user's login while the previous one is still being recorded)`);
+    return this.users.run(user.username, () =>
+      submitCredentials(browser, login, user.username, user.password, { ...this.retries, onRetry }),
+    );
+  }
 
   useNodes(nodes: readonly LiveNode[]): void {
     this.nodes = new Map(nodes.map((n) => [n.id, n]));
@@ -85,7 +109,7 @@ export class KeycloakProbes implements ClusterProbes {
     const config = await this.config(route);
     const browser = new Browser(this.outputs.publicUrl, this.url(route));
     const login = await openLoginPage(browser, config, this.outputs.redirectUri);
-    const redirect = await this.users.run(user.username, () => submitCredentials(browser, login, user.username, user.password));
+    const redirect = await this.postCredentials(browser, login, user, `login of ${user.username}@${route}`);
     const tokens = await redeemCode(config, login, redirect);
     return { browser, tokens };
   }
@@ -137,8 +161,9 @@ export class KeycloakProbes implements ClusterProbes {
     this.store.pendingCodes = await mapLimit(slots, this.concurrency, async ({ id, i }) => {
       const user = this.user(i);
       const { browser, login } = await page(id);
-      const redirect = await this.users.run(user.username, () => submitCredentials(browser, login, user.username, user.password));
-      return { id: this.store.id("code", user.username, id), request: login, redirect, home: id };
+      const subject = this.store.id("code", user.username, id);
+      const redirect = await this.postCredentials(browser, login, user, subject);
+      return { id: subject, request: login, redirect, home: id };
     });
     this.store.logoutSubjects = await mapLimit(nodeIds, this.concurrency, (id, i) => this.loginOn(id, i));
     return {
@@ -174,7 +199,7 @@ export class KeycloakProbes implements ClusterProbes {
       route,
       survivors,
       store: this.store,
-      users: this.users,
+      postCredentials: (p) => this.postCredentials(p.browser, p.login, p, p.id),
       client: { clientId: this.outputs.clientId, clientSecret: this.outputs.clientSecret, redirectUri: this.outputs.redirectUri },
       config: (r) => this.config(r),
       fetch: (r) => this.fetch(r),

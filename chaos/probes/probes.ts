@@ -59,6 +59,11 @@ export interface ClusterProbes {
   check(check: CheckName, route: Route, survivors: readonly string[]): Promise<CheckResult>;
   /** Which sessions each node created (session ids), to report what a victim held. */
   sessionsOn(nodeId: string): readonly string[];
+  /**
+   * What the probes saw since the last call that is not a failure but belongs in the report (a
+   * credentials post Keycloak refused and that was posted again); each note is returned once.
+   */
+  takeNotes(): readonly string[];
   /** Continuous traffic through the load balancer until stopped (bounded by `maxMs`). */
   startTraffic(ratePerSecond: number, maxMs: number): Promise<Traffic>;
 }

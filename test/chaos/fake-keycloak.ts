@@ -10,7 +10,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from "node:http
 import { AddressInfo } from "node:net";
 
 export interface Store {
-  readonly authSessions: Map<string, { clientId: string; redirectUri: string; state: string }>;
+  readonly authSessions: Map<string, { clientId: string; redirectUri: string; state: string; execution?: string }>;
   readonly codes: Map<string, { session: string }>;
   /** Live SSO sessions: id → username. */
   readonly sessions: Map<string, string>;
@@ -56,6 +56,14 @@ export class FakeKeycloak {
     ["user-1", "pw-1"],
     ["user-2", "pw-2"],
   ]);
+  /**
+   * Keycloak's concurrent-login guard: the next N credential posts of a user are refused, with
+   * the words of a wrong password, although the password is right.
+   */
+  readonly busyLogins = new Map<string, number>();
+  private renders = 0;
+  /** A post for an authentication session no node has: false, an error page; true, the login restarted (Keycloak's page). */
+  restartLostLogins = false;
   readonly clientId = "chaos-cli";
   readonly clientSecret = "client-secret";
 
@@ -136,13 +144,34 @@ export class FakeKeycloak {
       case `POST /realms/${Realm}/login-actions/authenticate`: {
         const form = await body(req);
         const auth = store.authSessions.get(url.searchParams.get("session_code") ?? "");
+        if (!auth && this.restartLostLogins) {
+          // What Keycloak shows when it restarts a login whose authentication session is gone.
+          res.writeHead(200, { "content-type": "text/html" });
+          return void res.end(
+            `<html><title>Sign in</title><span class="kc-feedback-text">Your login attempt timed out. Login will start from the beginning.</span><form id="kc-form-login" action="${this.issuer}/login-actions/authenticate?session_code=restarted" method="post"></form></html>`,
+          );
+        }
         if (!auth) {
           res.writeHead(400, { "content-type": "text/html" });
           return void res.end('<html><title>Error</title><span id="input-error-username">Cookie not found.</span></html>');
         }
-        if (this.users.get(form.get("username") ?? "") !== form.get("password")) {
+        const username = form.get("username") ?? "";
+        const busy = this.busyLogins.get(username) ?? 0;
+        if (busy > 0) {
+          this.busyLogins.set(username, busy - 1);
+        }
+        if (auth.execution && url.searchParams.get("execution") !== auth.execution) {
+          res.writeHead(400, { "content-type": "text/html" });
+          return void res.end('<html><title>Error</title><span class="kc-feedback-text">Action expired.</span></html>');
+        }
+        if (busy > 0 || this.users.get(username) !== form.get("password")) {
+          // Keycloak renders the form again, with a new action, and the same words for both.
+          auth.execution = `e${++this.renders}`;
+          const again = `${this.issuer}/login-actions/authenticate?session_code=${url.searchParams.get("session_code")}&amp;execution=${auth.execution}`;
           res.writeHead(200, { "content-type": "text/html" });
-          return void res.end('<html><title>Sign in</title><span id="input-error-username">Invalid username or password.</span></html>');
+          return void res.end(
+            `<html><title>Sign in</title><span id="input-error-username">Invalid username or password.</span><form id="kc-form-login" action="${again}" method="post"></form></html>`,
+          );
         }
         const session = randomUUID();
         store.sessions.set(session, form.get("username") ?? "");

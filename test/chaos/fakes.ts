@@ -194,6 +194,13 @@ export class FakeProbes implements ClusterProbes {
     };
   }
 
+  /** Notes the next takeNotes() hands the runner. */
+  readonly notes: string[] = [];
+
+  takeNotes(): readonly string[] {
+    return this.notes.splice(0);
+  }
+
   async startTraffic(): Promise<Traffic> {
     return {
       stop: async () => {

@@ -6,7 +6,15 @@ import { afterEach, describe, expect, it } from "vitest";
 import { LiveNode } from "../../chaos/drivers/driver";
 import { Browser } from "../../chaos/oidc/browser";
 import { clientFor } from "../../chaos/oidc/client";
-import { authSessionNode, LoginError, openLoginPage, pageMessage, redeemCode, submitCredentials } from "../../chaos/oidc/login";
+import {
+  authSessionNode,
+  CredentialRetry,
+  LoginError,
+  openLoginPage,
+  pageMessage,
+  redeemCode,
+  submitCredentials,
+} from "../../chaos/oidc/login";
 import { rerouteUrl } from "../../chaos/oidc/routing";
 import { KeycloakProbes } from "../../chaos/probes/keycloak";
 import { FakeKeycloak, newStore, Store } from "./fake-keycloak";
@@ -17,8 +25,20 @@ afterEach(async () => {
   await keycloak?.close();
 });
 
+/** Retries that do not wait: the waits asked for are recorded. */
+function quickRetries(delaysMs = [1000, 3000]) {
+  const waited: number[] = [];
+  const retry: CredentialRetry = {
+    delaysMs,
+    sleep: async (ms) => {
+      waited.push(ms);
+    },
+  };
+  return { retry, waited };
+}
+
 /** A load balancer (the public URL) and three nodes; `split` nodes keep their own store. */
-async function cluster(split: string[] = []) {
+async function cluster(split: string[] = [], retries: CredentialRetry = quickRetries().retry) {
   keycloak = new FakeKeycloak();
   const shared = newStore();
   const lb = await keycloak.node("lb", shared);
@@ -37,7 +57,7 @@ async function cluster(split: string[] = []) {
     testUsers: [...keycloak.users].map(([username, password]) => ({ username, password })),
     loadBalancerUrl: lb.url,
   };
-  const probes = new KeycloakProbes(outputs, 4);
+  const probes = new KeycloakProbes(outputs, 4, retries);
   probes.useNodes(nodes);
   return { probes, nodes, outputs, shared };
 }
@@ -84,6 +104,61 @@ describe("routing and the scripted login", () => {
     expect((error as LoginError).message).toBe("credentials post answered 200 without a redirect: Invalid username or password.");
   });
 
+  async function loginPage(nodeIndex = 0) {
+    const { outputs, nodes, shared } = await cluster();
+    const config = await clientFor(
+      { issuerUrl: outputs.issuerUrl, publicUrl: outputs.publicUrl, clientId: outputs.clientId, clientSecret: outputs.clientSecret },
+      nodes[nodeIndex].httpUrl,
+    );
+    const browser = new Browser(outputs.publicUrl, nodes[nodeIndex].httpUrl);
+    return { browser, config, shared, login: await openLoginPage(browser, config, outputs.redirectUri) };
+  }
+
+  it("a refusal with the words of a wrong password is posted again, to the form Keycloak rendered with it, after each wait", async () => {
+    const { browser, config, login } = await loginPage();
+    keycloak.busyLogins.set("user-1", 2);
+    const { retry, waited } = quickRetries();
+    const refusals: string[] = [];
+    const redirect = await submitCredentials(browser, login, "user-1", "pw-1", { ...retry, onRetry: (r) => refusals.push(r) });
+    expect((await redeemCode(config, login, redirect)).access_token).toBeTruthy();
+    expect(waited).toEqual([1000, 3000]);
+    expect(refusals).toEqual([
+      'credentials refused ("Invalid username or password.") on post 1; posted again after 1000 ms',
+      'credentials refused ("Invalid username or password.") on post 2; posted again after 3000 ms',
+    ]);
+  });
+
+  it("a wrong password is still refused after the retries, and the error says how many posts", async () => {
+    const { browser, login } = await loginPage();
+    const { retry, waited } = quickRetries();
+    const error = await submitCredentials(browser, login, "user-1", "wrong", retry).catch((e: unknown) => e);
+    expect((error as LoginError).message).toBe(
+      "credentials post answered 200 without a redirect: Invalid username or password. (on post 3, after 2 refusal(s) posted again)",
+    );
+    expect(waited).toEqual([1000, 3000]);
+  });
+
+  it("a lost authentication session is not posted again: it fails at once with Keycloak's words", async () => {
+    const { browser, login, shared } = await loginPage();
+    shared.authSessions.clear();
+    const { retry, waited } = quickRetries();
+    const error = await submitCredentials(browser, login, "user-1", "pw-1", retry).catch((e: unknown) => e);
+    expect((error as LoginError).message).toBe("credentials post answered 400 without a redirect: Cookie not found.");
+    expect(waited).toEqual([]);
+  });
+
+  it("a login Keycloak restarted (its authentication session lost) is not posted again, although the page has a login form", async () => {
+    const { browser, login, shared } = await loginPage();
+    shared.authSessions.clear();
+    keycloak.restartLostLogins = true;
+    const { retry, waited } = quickRetries();
+    const error = await submitCredentials(browser, login, "user-1", "pw-1", retry).catch((e: unknown) => e);
+    expect((error as LoginError).message).toBe(
+      "credentials post answered 200 without a redirect: Your login attempt timed out. Login will start from the beginning.",
+    );
+    expect(waited).toEqual([]);
+  });
+
   it("reads Keycloak's own message from a page", () => {
     expect(
       pageMessage('<html><title>Sign in</title><span id="input-error-username" aria-live="polite">\n Account is disabled.</span></html>'),
@@ -125,6 +200,20 @@ describe("the probes on a cluster", () => {
     }
     // Consumed: a second check has nothing left to do.
     expect((await probes.check("code-exchange", "kc-0", survivors)).total).toBe(0);
+  });
+
+  it("a login in progress that Keycloak refuses once completes on the next post; the probes note the refusal once", async () => {
+    const { probes } = await cluster();
+    await probes.prepareRound(["kc-0"], 1);
+    expect(probes.takeNotes()).toEqual([]);
+    keycloak.busyLogins.set("user-1", 1);
+    expect(await probes.check("login-in-progress", "kc-0", ["kc-0", "kc-1"])).toMatchObject({ passed: 1, total: 1, failures: [] });
+    expect(probes.takeNotes()).toEqual([
+      expect.stringMatching(
+        /^login\d+:user-1@kc-0: credentials refused \("Invalid username or password\."\) on post 1; posted again after 1000 ms \(Keycloak refuses/,
+      ),
+    ]);
+    expect(probes.takeNotes()).toEqual([]);
   });
 
   it("sends traffic to the userinfo endpoint of the discovery document, through the load balancer", async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { CheckName } from "../../chaos/events";
 import { planRounds } from "../../chaos/plan";
 import { RestoreFile } from "../../chaos/restore";
 import { RunOptions, runChaos } from "../../chaos/runner";
@@ -72,6 +73,29 @@ describe("a run on a healthy cluster", () => {
       }
     }
     expect(probes.ran.length).toBeGreaterThan(0);
+  });
+
+  it("what the probes note lands in the journal as a warning, right after the step that saw it, and the run still passes", async () => {
+    const { deps, probes, recorder } = await setup();
+    probes.notes.push("login of user-1@lb: refused once");
+    const check = probes.check.bind(probes);
+    probes.check = async (name: CheckName, route: string) => {
+      if (name === "login-in-progress") {
+        probes.notes.push(`${name}@${route}: refused once`);
+      }
+      return check(name, route);
+    };
+    const result = await runChaos(run({ rounds: 1 }), deps);
+    expect(result.verdict).toBe("passed");
+    const seen = recorder.events.flatMap((e, i) =>
+      e.type === "log" ? [{ message: e.message, level: e.level, after: recorder.events[i - 1] }] : [],
+    );
+    expect(seen.map((s) => [s.level, s.message])).toEqual([
+      ["warn", "login of user-1@lb: refused once"],
+      ["warn", expect.stringMatching(/^login-in-progress@kc-\d: refused once$/)],
+    ]);
+    expect(seen[0].after).toMatchObject({ type: "steady-state", phase: "before" });
+    expect(seen[1].after).toMatchObject({ type: "check", check: "login-in-progress" });
   });
 
   it("writes the restore record naming the victim BEFORE the fault is injected", async () => {
