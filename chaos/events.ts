@@ -69,6 +69,28 @@ export interface CheckFailure {
   readonly detail: string;
 }
 
+/** The requests sent in one second of the traffic. */
+export interface TrafficSecond {
+  /** Seconds from the traffic's start. */
+  readonly second: number;
+  readonly requests: number;
+  readonly errors: number;
+  readonly p50: number;
+  readonly p95: number;
+}
+
+export interface TrafficStats {
+  readonly requests: number;
+  readonly errors: number;
+  readonly latencyMs: { readonly p50: number; readonly p95: number; readonly max: number };
+  /** When the traffic started (ISO): second 0 of `perSecond`. */
+  readonly startedAt: string;
+  /** Requests by the second they were sent in: count, errors, latency. */
+  readonly perSecond: readonly TrafficSecond[];
+  /** When the last failed request ended (answered, or gave up) (ISO); absent when none failed. */
+  readonly lastErrorAt?: string;
+}
+
 export type ChaosEvent =
   | { readonly type: "run-start"; readonly at: string; readonly config: RunConfig }
   | {
@@ -125,13 +147,18 @@ export type ChaosEvent =
       readonly failures: readonly CheckFailure[];
       readonly durationMs: number;
     }
+  | ({ readonly type: "traffic"; readonly at: string; readonly round: number } & TrafficStats)
   | {
-      readonly type: "traffic";
+      /** How long a round's fault was felt; emitted after the round's traffic, when the fault was verified. */
+      readonly type: "failover";
       readonly at: string;
       readonly round: number;
-      readonly requests: number;
-      readonly errors: number;
-      readonly latencyMs: { readonly p50: number; readonly p95: number; readonly max: number };
+      /** When the round's faults were injected. */
+      readonly faultAt: string;
+      /** ms from the fault until the last failed request through the load balancer ended; null when none failed after the fault. */
+      readonly lastFailedRequestMs: number | null;
+      /** Per route checked while the fault lasted (survivor node id, or "lb"): ms from the fault to the end of its first check that every subject passed; null when none did. */
+      readonly firstCleanCheckMs: Readonly<Record<string, number | null>>;
     }
   | { readonly type: "timing"; readonly at: string; readonly round: number; readonly phase: string; readonly ms: number }
   | { readonly type: "log"; readonly at: string; readonly level: "info" | "warn"; readonly message: string }

@@ -5,7 +5,8 @@
  * `finally`), the steady state again, and the checks after the restore.
  */
 import { FaultTarget } from "./drivers/driver";
-import { CheckName } from "./events";
+import { CheckName, TrafficStats } from "./events";
+import { CheckSeen, failoverOf } from "./failover";
 import { RoundPlan } from "./plan";
 import { describeError } from "./pool";
 import { CheckResult, LoadBalancer, Traffic } from "./probes/probes";
@@ -51,6 +52,9 @@ export async function runRound(run: RunContext, plan: RoundPlan): Promise<boolea
   const targets = await Promise.all(victims.map((id) => deps.driver.prepare(run.node(id), options.fault)));
   const traffic = await deps.probes.startTraffic(options.trafficPerSecond, options.faultTimeoutMs + options.restoreTimeoutMs + 600_000);
   let restored = false;
+  let seen: readonly CheckSeen[] | undefined;
+  let faultAt = "";
+  let stats: TrafficStats | undefined;
   try {
     // The record names every victim BEFORE anything breaks, so a killed run can be undone.
     await deps.restoreFile.write(
@@ -58,14 +62,18 @@ export async function runRound(run: RunContext, plan: RoundPlan): Promise<boolea
       targets,
     );
     try {
+      faultAt = run.at();
       if ((await inject(run, round, targets)) && (await verify(run, round, targets))) {
-        await checksDuringFault(run, round, survivors);
+        seen = await checksDuringFault(run, round, survivors);
       }
     } finally {
       restored = await restore(run, round, targets);
     }
   } finally {
-    await stopTraffic(run, round, traffic);
+    stats = await stopTraffic(run, round, traffic);
+  }
+  if (seen) {
+    run.emit(failoverOf(round, faultAt, seen, stats, run.at()));
   }
   if (!restored) {
     run.fail(`round ${round}: could not restore ${[...run.unrestored.keys()].join(", ")}; run npm run chaos -- --restore`);
@@ -145,19 +153,26 @@ async function verify(run: RunContext, round: number, targets: readonly FaultTar
   return missed.length === 0;
 }
 
-async function checksDuringFault(run: RunContext, round: number, survivors: readonly string[]): Promise<void> {
+/** The checks while the victims are down; returns each one's route, end and result (for the failover window). */
+async function checksDuringFault(run: RunContext, round: number, survivors: readonly string[]): Promise<CheckSeen[]> {
   const t0 = performance.now();
   const userinfo: CheckResult[] = [];
+  const seen: CheckSeen[] = [];
+  const check = async (name: CheckName, route: string) => {
+    const result = await run.check(name, route, survivors, round, "during");
+    seen.push({ route, endedAt: run.at(), clean: result.passed >= result.total });
+    return result;
+  };
   for (const route of [...survivors, LoadBalancer]) {
     for (const name of PerRouteChecks) {
-      const result = await run.check(name, route, survivors, round, "during");
+      const result = await check(name, route);
       if (name === "userinfo") {
         userinfo.push(result);
       }
     }
   }
   for (const name of InFlightChecks) {
-    await run.check(name, survivors[0], survivors, round, "during");
+    await check(name, survivors[0]);
   }
   // Lost: refused on EVERY surviving node and through the load balancer. Refused on some only is a
   // failed check (the nodes disagree), not a loss.
@@ -167,6 +182,7 @@ async function checksDuringFault(run: RunContext, round: number, survivors: read
     }
   }
   run.timing(round, "checks during fault", t0);
+  return seen;
 }
 
 /** Restores every victim, each on its own and bounded in time; clears the record when all are back. Never throws. */
@@ -217,9 +233,11 @@ async function restore(run: RunContext, round: number, targets: readonly FaultTa
   return all;
 }
 
-async function stopTraffic(run: RunContext, round: number, traffic: Traffic): Promise<void> {
+async function stopTraffic(run: RunContext, round: number, traffic: Traffic): Promise<TrafficStats | undefined> {
   try {
-    run.emit({ type: "traffic", at: run.at(), round, ...(await traffic.stop()) });
+    const stats = await traffic.stop();
+    run.emit({ type: "traffic", at: run.at(), round, ...stats });
+    return stats;
   } catch (error) {
     run.emit({
       type: "log",
@@ -227,6 +245,7 @@ async function stopTraffic(run: RunContext, round: number, traffic: Traffic): Pr
       level: "warn",
       message: `round ${round}: traffic through the load balancer could not be summed up: ${describeError(error)}`,
     });
+    return undefined;
   }
 }
 

@@ -3,7 +3,9 @@
  * Connect to Keycloak (keycloak.ts); unit tests substitute a simulated cluster.
  */
 import { LiveNode } from "../drivers/driver";
-import { CheckFailure, CheckName } from "../events";
+import { CheckFailure, CheckName, TrafficStats } from "../events";
+
+export type { TrafficSecond, TrafficStats } from "../events";
 import { NodeHealth } from "./cluster";
 
 /** A route: a node id, or "lb" for the load balancer. */
@@ -32,12 +34,6 @@ export interface RoundFixtures {
   readonly codes: number;
   /** Extra sessions a round logs out to check that the logout is seen everywhere. */
   readonly logouts: number;
-}
-
-export interface TrafficStats {
-  readonly requests: number;
-  readonly errors: number;
-  readonly latencyMs: { readonly p50: number; readonly p95: number; readonly max: number };
 }
 
 export interface Traffic {

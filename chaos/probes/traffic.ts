@@ -9,12 +9,40 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-export function summarize(latencies: readonly number[], errors: number): TrafficStats {
-  const sorted = [...latencies].sort((a, b) => a - b);
+/** One request of the traffic: when it was sent and ended (epoch ms), and whether it succeeded. */
+export interface Sample {
+  readonly sentMs: number;
+  readonly endMs: number;
+  readonly ok: boolean;
+}
+
+function latency(samples: readonly Sample[]) {
+  const sorted = samples.map((s) => s.endMs - s.sentMs).sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1) ?? 0 };
+}
+
+/** The statistics of the samples of a traffic that started at `startedMs` (epoch ms). */
+export function summarize(samples: readonly Sample[], startedMs: number): TrafficStats {
+  const failed = samples.filter((s) => !s.ok);
+  const seconds = new Map<number, Sample[]>();
+  for (const sample of samples) {
+    const second = Math.max(0, Math.floor((sample.sentMs - startedMs) / 1000));
+    seconds.set(second, [...(seconds.get(second) ?? []), sample]);
+  }
+  const perSecond = [...seconds.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([second, in1s]) => {
+      const { p50, p95 } = latency(in1s);
+      return { second, requests: in1s.length, errors: in1s.filter((s) => !s.ok).length, p50, p95 };
+    });
+  const lastError = failed.length ? Math.max(...failed.map((s) => s.endMs)) : undefined;
   return {
-    requests: latencies.length,
-    errors,
-    latencyMs: { p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1) ?? 0 },
+    requests: samples.length,
+    errors: failed.length,
+    latencyMs: latency(samples),
+    startedAt: new Date(startedMs).toISOString(),
+    perSecond,
+    ...(lastError === undefined ? {} : { lastErrorAt: new Date(lastError).toISOString() }),
   };
 }
 
@@ -27,26 +55,26 @@ export function startTraffic(
   ratePerSecond: number,
   maxMs: number,
   timeoutMs = 10_000,
+  now: () => number = Date.now,
 ): Traffic {
-  const latencies: number[] = [];
-  let errors = 0;
+  const samples: Sample[] = [];
   let stopped = false;
   const maxRequests = Math.ceil((ratePerSecond * maxMs) / 1000);
   const inFlight = new Set<Promise<void>>();
   const started = performance.now();
+  const startedMs = now();
 
   const one = async () => {
-    const t0 = performance.now();
+    const sentMs = now();
+    let ok = false;
     try {
       const response = await request(AbortSignal.timeout(timeoutMs));
       await response.arrayBuffer();
-      if (!response.ok) {
-        errors++;
-      }
+      ok = response.ok;
     } catch {
-      errors++;
+      ok = false;
     }
-    latencies.push(Math.round(performance.now() - t0));
+    samples.push({ sentMs, endMs: now(), ok });
   };
 
   const loop = (async () => {
@@ -62,7 +90,7 @@ export function startTraffic(
       stopped = true;
       await loop;
       await Promise.all(inFlight);
-      return summarize(latencies, errors);
+      return summarize(samples, startedMs);
     },
   };
 }

@@ -115,3 +115,15 @@ export abstract class FileReporter implements EventSink {
     return this.file;
   }
 }
+
+/** The failover window in words: the load balancer's last failed request, and each route's first clean check. */
+export function failoverSummary(event: Extract<ChaosEvent, { type: "failover" }>): string {
+  const lb =
+    event.lastFailedRequestMs === null
+      ? "no request through the load balancer failed after the fault"
+      : `the last failed request through the load balancer ended ${formatDuration(event.lastFailedRequestMs)} after the fault`;
+  const routes = Object.entries(event.firstCleanCheckMs).map(
+    ([route, ms]) => `${route} ${ms === null ? "none" : `+${formatDuration(ms)}`}`,
+  );
+  return `${lb}; first check passed in full: ${routes.join(", ") || "no check ran"}`;
+}

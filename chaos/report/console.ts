@@ -3,7 +3,7 @@
  * (`--json`: one event per line, NDJSON). Writes to an injected stream, never to process.stdout.
  */
 import { ChaosEvent, EventSink, FaultKind } from "../events";
-import { epochMs, failureSummary, formatDuration } from "./common";
+import { epochMs, failoverSummary, failureSummary, formatDuration } from "./common";
 
 export interface TextStream {
   write(text: string): void;
@@ -147,6 +147,8 @@ export class ConsoleReporter implements EventSink {
           `round ${event.round} traffic @lb: ${event.requests} requests, ${event.errors ? yellow(errors) : errors}, latency p50 ${l.p50} ms, p95 ${l.p95} ms, max ${l.max} ms`,
         ];
       }
+      case "failover":
+        return [`round ${event.round} failover: ${failoverSummary(event)}`];
       case "timing":
         return [dim(`round ${event.round} ${event.phase}: ${formatDuration(event.ms)}`)];
       case "log":

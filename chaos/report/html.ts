@@ -4,8 +4,9 @@
  * text from the events is escaped.
  */
 import { ChaosEvent, RunConfig } from "../events";
-import { epochMs, escapeHtml as esc, FileReporter, formatDuration, runConfigOf, runStartMs, truncate } from "./common";
+import { epochMs, escapeHtml as esc, failoverSummary, FileReporter, formatDuration, runConfigOf, runStartMs, truncate } from "./common";
 import { renderTimeline } from "./timeline";
+import { renderTrafficChart } from "./traffic-chart";
 
 export const HtmlFile = "chaos-report.html";
 
@@ -25,6 +26,9 @@ svg .up{fill:#a5d6a7}svg .down{fill:#e57373}svg .lbbar{fill:#cfd8dc}svg .traffic
 svg .tick{stroke-width:2}svg .tick.pass{stroke:#2e7d32}svg .tick.fail{stroke:#c62828;stroke-width:3}
 svg .fault.inject{fill:#c62828}svg .fault.restored{fill:#2e7d32}svg .fault.failed{stroke:#6a1b9a;stroke-width:2;fill:none}
 svg line.round{stroke:#90a4ae;stroke-dasharray:4 3}svg line.axis{stroke:#90a4ae}
+svg.traffic-chart{border:1px solid #d8dde3;border-radius:4px;background:#fff;display:block;margin:4px 0}
+svg .err{fill:#ffb74d}svg polyline{fill:none;stroke-width:1.5}svg .p50{stroke:#1e88e5}svg .p95{stroke:#0d47a1}svg .window{fill:#ffe0b2;opacity:.7}
+svg .mark{stroke-width:2}svg .mark.inject{stroke:#c62828}svg .mark.restored{stroke:#2e7d32}
 .legend span{display:inline-block;margin-right:14px}.sw{display:inline-block;width:12px;height:12px;border-radius:2px;vertical-align:-1px;margin-right:4px}
 `;
 
@@ -78,14 +82,19 @@ function roundSection(round: number, events: readonly ChaosEvent[], at: (iso: st
       esc(f.message ?? ""),
     ]),
   );
+  const failover = of("failover")[0];
   const traffic = of("traffic").map(
     (t) =>
-      `<p>Traffic through the load balancer: ${t.requests} requests, <span class="${t.errors ? "bad" : "ok"}">${t.errors} errors</span>, latency p50 ${t.latencyMs.p50} ms, p95 ${t.latencyMs.p95} ms, max ${t.latencyMs.max} ms.</p>`,
+      `<p>Traffic through the load balancer: ${t.requests} requests, <span class="${t.errors ? "bad" : "ok"}">${t.errors} errors</span>, latency p50 ${t.latencyMs.p50} ms, p95 ${t.latencyMs.p95} ms, max ${t.latencyMs.max} ms.</p>
+${renderTrafficChart(t, of("fault"), failover)}
+<p class="legend muted"><span><i class="sw" style="background:#ffb74d"></i>failed requests (share of the second)</span><span><i class="sw" style="background:#1e88e5"></i>p50</span><span><i class="sw" style="background:#0d47a1"></i>p95</span><span><i class="sw" style="background:#c62828"></i>fault injected</span><span><i class="sw" style="background:#2e7d32"></i>restored</span><span><i class="sw" style="background:#ffe0b2"></i>failover window</span> · seconds from the traffic's start</p>`,
   );
+  const window = failover ? `<p>Failover: ${esc(failoverSummary(failover))}.</p>` : "";
   const timings = of("timing").map((t) => `${esc(t.phase)} ${esc(formatDuration(t.ms))}`);
   return [
     `<h3>Round ${round}${victims ? ` — victims: ${victims}` : ""}</h3>`,
     faults.length ? table(["time", "node", "fault", "action", "result", "message"], faults) : "",
+    window,
     ...traffic,
     timings.length ? `<p class="muted">Timing: ${timings.join(", ")}</p>` : "",
     checksTable(of("check")),

@@ -3,7 +3,7 @@ import { ClusterOutputs } from "../../components/shared/outputs";
 import { FaultTarget, LiveNode, NodeDriver, Observation } from "../../chaos/drivers/driver";
 import { ChaosEvent, CheckName, EventSink, FaultKind } from "../../chaos/events";
 import { NodeHealth } from "../../chaos/probes/cluster";
-import { CheckResult, ClusterProbes, RoundFixtures, SessionCounts, Traffic } from "../../chaos/probes/probes";
+import { CheckResult, ClusterProbes, RoundFixtures, SessionCounts, Traffic, TrafficStats } from "../../chaos/probes/probes";
 
 export function fakeOutputs(nodes = 3, overrides: Partial<ClusterOutputs> = {}): ClusterOutputs {
   return {
@@ -201,6 +201,15 @@ export class FakeProbes implements ClusterProbes {
     return this.notes.splice(0);
   }
 
+  /** What the next traffic's stop() answers. */
+  trafficStats: TrafficStats = {
+    requests: 10,
+    errors: 0,
+    latencyMs: { p50: 1, p95: 2, max: 3 },
+    startedAt: "2026-01-01T00:00:00.000Z",
+    perSecond: [{ second: 0, requests: 10, errors: 0, p50: 1, p95: 2 }],
+  };
+
   async startTraffic(): Promise<Traffic> {
     return {
       stop: async () => {
@@ -208,7 +217,7 @@ export class FakeProbes implements ClusterProbes {
         if (this.trafficFails) {
           throw new Error("traffic summary broke");
         }
-        return { requests: 10, errors: 0, latencyMs: { p50: 1, p95: 2, max: 3 } };
+        return this.trafficStats;
       },
     };
   }

@@ -98,6 +98,36 @@ describe("a run on a healthy cluster", () => {
     expect(seen[1].after).toMatchObject({ type: "check", check: "login-in-progress" });
   });
 
+  it("after each verified fault: the failover window from the round's own checks and traffic, after the traffic event", async () => {
+    const { deps, probes, recorder } = await setup();
+    let clock = Date.parse("2026-01-01T00:00:00.000Z");
+    const now = () => new Date((clock += 100));
+    probes.trafficStats = { ...probes.trafficStats, errors: 1, lastErrorAt: "2026-01-01T00:10:00.000Z" };
+    await runChaos(run({ rounds: 1 }), { ...deps, now });
+    const types = recorder.events.map((e) => e.type);
+    expect(types.indexOf("failover")).toBe(types.indexOf("traffic") + 1);
+    const [failover] = recorder.of("failover");
+    const inject = recorder.of("fault").find((f) => f.action === "inject");
+    expect(inject).toBeDefined();
+    expect(Date.parse(failover.faultAt)).toBeLessThanOrEqual(Date.parse(inject?.at ?? ""));
+    expect(failover.lastFailedRequestMs).toBe(Date.parse("2026-01-01T00:10:00.000Z") - Date.parse(failover.faultAt));
+    const survivors = ids3.filter((id) => !recorder.of("round-start")[0].victims.includes(id));
+    expect(Object.keys(failover.firstCleanCheckMs).sort()).toEqual([...survivors, "lb"].sort());
+    // The first survivor's first check passed: its window ends when that check was reported (one clock tick later at most).
+    const firstCheck = recorder.of("check").find((c) => c.phase === "during" && c.node === survivors[0] && c.check === "userinfo");
+    const reported = Date.parse(firstCheck?.at ?? "") - Date.parse(failover.faultAt);
+    expect(failover.firstCleanCheckMs[survivors[0]]).toBeGreaterThanOrEqual(reported);
+    expect(failover.firstCleanCheckMs[survivors[0]]).toBeLessThanOrEqual(reported + 100);
+  });
+
+  it("no failover window for a round whose fault was never verified", async () => {
+    const { deps, cluster, recorder } = await setup();
+    cluster.noopInject = true;
+    const result = await runChaos(run({ rounds: 1 }), deps);
+    expect(result.verdict).toBe("failed");
+    expect(recorder.of("failover")).toHaveLength(0);
+  });
+
   it("writes the restore record naming the victim BEFORE the fault is injected", async () => {
     const { deps, cluster, restoreFile } = await setup();
     const seen: (string[] | undefined)[] = [];

@@ -7,7 +7,31 @@ describe("traffic statistics", () => {
     expect(percentile(sorted, 50)).toBe(50);
     expect(percentile(sorted, 95)).toBe(95);
     expect(percentile([], 95)).toBe(0);
-    expect(summarize([30, 10, 20], 1)).toEqual({ requests: 3, errors: 1, latencyMs: { p50: 20, p95: 30, max: 30 } });
+  });
+
+  it("sums up per second by when each request was sent, and says when the last failed one ended", () => {
+    const t0 = Date.parse("2026-01-01T00:00:00.000Z");
+    const samples = [
+      { sentMs: t0 + 100, endMs: t0 + 130, ok: true },
+      { sentMs: t0 + 900, endMs: t0 + 910, ok: true },
+      { sentMs: t0 + 1200, endMs: t0 + 11_200, ok: false },
+      { sentMs: t0 + 1500, endMs: t0 + 1520, ok: false },
+      { sentMs: t0 + 3100, endMs: t0 + 3120, ok: true },
+    ];
+    expect(summarize(samples, t0)).toEqual({
+      requests: 5,
+      errors: 2,
+      latencyMs: { p50: 20, p95: 10_000, max: 10_000 },
+      startedAt: "2026-01-01T00:00:00.000Z",
+      perSecond: [
+        { second: 0, requests: 2, errors: 0, p50: 10, p95: 30 },
+        { second: 1, requests: 2, errors: 2, p50: 20, p95: 10_000 },
+        { second: 3, requests: 1, errors: 0, p50: 20, p95: 20 },
+      ],
+      // The request sent at +1.2 s gave up at +11.2 s: that is when the failure ended.
+      lastErrorAt: "2026-01-01T00:00:11.200Z",
+    });
+    expect(summarize([{ sentMs: t0, endMs: t0 + 5, ok: true }], t0)).not.toHaveProperty("lastErrorAt");
   });
 });
 

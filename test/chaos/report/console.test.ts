@@ -41,6 +41,15 @@ describe("console reporter, plain text", () => {
     expect(text).not.toContain(" up\n");
   });
 
+  it("says each round's failover window: the load balancer's last failed request, each route's first clean check", () => {
+    expect(text).toContain(
+      "round 1 failover: no request through the load balancer failed after the fault; first check passed in full: kc-0 +3.0 s, kc-2 +6.0 s, lb +9.0 s",
+    );
+    expect(text).toContain(
+      "round 2 failover: the last failed request through the load balancer ended 2.9 s after the fault; first check passed in full: kc-0 none, kc-1 none, lb none",
+    );
+  });
+
   it("names the first failed subjects of a failed check", () => {
     const line = lines.find((l) => l.includes("round 2 during userinfo @kc-0:"));
     expect(line).toContain(

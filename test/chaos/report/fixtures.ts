@@ -76,7 +76,8 @@ export function syntheticRun(nodeIds: readonly string[] = ["kc-0", "kc-1", "kc-2
     events.push({ type: "round-start", at: at(), round, victims: [victim], sessionsOnVictims: { [victim]: 4 } });
     events.push({ type: "sessions", at: at(), round, perNode: {}, loggedIn: 3, inProgress: 6, codes: 6 });
     events.push({ type: "timing", at: at(), round, phase: "prepare", ms: 1200 });
-    events.push({ type: "fault", at: at(), round, node: victim, kind: "kill", action: "inject", ok: true });
+    const faultAt = at();
+    events.push({ type: "fault", at: faultAt, round, node: victim, kind: "kill", action: "inject", ok: true });
     events.push({ type: "fault", at: at(), round, node: victim, kind: "kill", action: "verified", ok: true });
     events.push({ type: "node-state", at: at(), node: victim, state: "down" });
     events.push({
@@ -100,7 +101,34 @@ export function syntheticRun(nodeIds: readonly string[] = ["kc-0", "kc-1", "kc-2
       check(round, "during", name, survivors[0]);
     }
     events.push({ type: "timing", at: at(), round, phase: "checks during fault", ms: 4100 });
-    events.push({ type: "traffic", at: at(), round, requests: 100, errors: losing ? 7 : 0, latencyMs: { p50: 12, p95: 48, max: 310 } });
+    // Traffic from 2 s before the fault, 10 requests a second; in round 2 seconds 3 and 4 fail in part.
+    const perSecond = Array.from({ length: 10 }, (_, second) => ({
+      second,
+      requests: 10,
+      errors: losing && second === 3 ? 4 : losing && second === 4 ? 3 : 0,
+      p50: 12,
+      p95: losing && second === 3 ? 2400 : 48,
+    }));
+    const trafficStart = Date.parse(faultAt) - 2000;
+    events.push({
+      type: "traffic",
+      at: at(),
+      round,
+      requests: 100,
+      errors: losing ? 7 : 0,
+      latencyMs: { p50: 12, p95: 48, max: 310 },
+      startedAt: new Date(trafficStart).toISOString(),
+      perSecond,
+      ...(losing ? { lastErrorAt: new Date(trafficStart + 4900).toISOString() } : {}),
+    });
+    events.push({
+      type: "failover",
+      at: at(),
+      round,
+      faultAt,
+      lastFailedRequestMs: losing ? 2900 : null,
+      firstCleanCheckMs: Object.fromEntries([...survivors, "lb"].map((route, i) => [route, losing ? null : 3000 + 3000 * i])),
+    });
     events.push({ type: "fault", at: at(), round, node: victim, kind: "kill", action: "restore", ok: true });
     events.push({ type: "fault", at: at(), round, node: victim, kind: "kill", action: "restored", ok: true });
     events.push({ type: "node-state", at: at(), node: victim, state: "up" });

@@ -3,6 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { HtmlFile, HtmlReporter, renderHtml } from "../../../chaos/report/html";
 import { nodeSegments, timelineLanes } from "../../../chaos/report/timeline";
+import { niceCeiling } from "../../../chaos/report/traffic-chart";
 import { Start, syntheticRun, tempDir } from "./fixtures";
 
 const count = (text: string, pattern: RegExp) => (text.match(pattern) ?? []).length;
@@ -41,6 +42,33 @@ describe("HTML report", () => {
     expect(svg).toContain(">0s</text>");
     const lb = /<g class="lane" data-lane="lb">([\s\S]*?)<\/g>\n/.exec(svg)?.[1] ?? "";
     expect(lb).toContain("round 2 during userinfo @lb: 8/12");
+  });
+
+  it("charts each round's traffic per second: failed share, p50 and p95, the faults and the failover window", () => {
+    const html = renderHtml(syntheticRun().events);
+    const charts = [...html.matchAll(/<svg class="traffic-chart"[\s\S]*?<\/svg>/g)].map((m) => m[0]);
+    expect(charts).toHaveLength(2);
+    const [one, two] = charts;
+    expect(count(one, /<rect class="err"/g)).toBe(0);
+    expect(count(two, /<rect class="err"/g)).toBe(2);
+    expect(two).toContain("<title>second 3: 4 of 10 failed (40%)</title>");
+    expect(count(one, /<rect class="window"/g)).toBe(0);
+    expect(two).toContain("<title>failover window: 2900 ms</title>");
+    for (const chart of charts) {
+      expect(count(chart, /class="mark inject"/g)).toBe(1);
+      expect(count(chart, /class="mark restored"/g)).toBe(1);
+      expect(/<polyline class="p95" points="([^"]*)"/.exec(chart)?.[1].split(" ")).toHaveLength(10);
+    }
+    // Round 2's worst second (p95 2.4 s) sets the latency axis.
+    expect(two).toContain(">5000 ms</text>");
+    expect(one).toContain(">50 ms</text>");
+    expect(html).toContain(
+      "<p>Failover: the last failed request through the load balancer ended 2.9 s after the fault; first check passed in full: kc-0 none, kc-1 none, lb none.</p>",
+    );
+  });
+
+  it("rounds the latency axis up to 1, 2 or 5 times a power of ten", () => {
+    expect([0, 1, 48, 50, 51, 2400, 7000].map(niceCeiling)).toEqual([1, 1, 50, 50, 100, 5000, 10_000]);
   });
 
   it("puts a node down between its verified fault and its restore", () => {
