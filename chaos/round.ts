@@ -174,13 +174,7 @@ async function checksDuringFault(run: RunContext, round: number, survivors: read
   for (const name of InFlightChecks) {
     await check(name, survivors[0]);
   }
-  // Lost: refused on EVERY surviving node and through the load balancer. Refused on some only is a
-  // failed check (the nodes disagree), not a loss.
-  for (const subject of userinfo[0]?.failedSubjects ?? []) {
-    if (userinfo.every((r) => r.failedSubjects.includes(subject))) {
-      run.lost.add(subject);
-    }
-  }
+  markLost(run, userinfo);
   run.timing(round, "checks during fault", t0);
   return seen;
 }
@@ -233,6 +227,20 @@ async function restore(run: RunContext, round: number, targets: readonly FaultTa
   return all;
 }
 
+/**
+ * Lost: refused by userinfo on EVERY route of one pass (every survivor and the load balancer while
+ * the fault holds; every node and the load balancer after the restore). Refused on some only is
+ * a failed check (the nodes disagree), not a loss. Both passes count: right after a fault a
+ * survivor may still serve a session whose owners are gone, until its view of the cluster changes.
+ */
+function markLost(run: RunContext, userinfo: readonly CheckResult[]): void {
+  for (const subject of userinfo[0]?.failedSubjects ?? []) {
+    if (userinfo.every((r) => r.failedSubjects.includes(subject))) {
+      run.lost.add(subject);
+    }
+  }
+}
+
 async function stopTraffic(run: RunContext, round: number, traffic: Traffic): Promise<TrafficStats | undefined> {
   try {
     const stats = await traffic.stop();
@@ -262,11 +270,16 @@ async function afterRestore(run: RunContext, round: number): Promise<boolean> {
   }
   run.nodes = live;
   const ids = live.map((n) => n.id);
+  const userinfo: CheckResult[] = [];
   for (const route of [...ids, LoadBalancer]) {
     for (const name of AfterChecks) {
-      await run.check(name, route, ids, round, "after");
+      const result = await run.check(name, route, ids, round, "after");
+      if (name === "userinfo") {
+        userinfo.push(result);
+      }
     }
   }
+  markLost(run, userinfo);
   return true;
 }
 

@@ -225,6 +225,23 @@ describe("failures", () => {
     expect(result.lost).toEqual(["s0"]);
   });
 
+  it("a session a survivor still served right after the fault, but that no node knows after the restore, is lost", async () => {
+    const { deps, probes } = await setup();
+    let servedOnce = false;
+    probes.refuse = (check, _route, session) => {
+      if (check !== "userinfo" || session !== "s0") {
+        return false;
+      }
+      // The first userinfo check (the first survivor, right after the fault) still answers 200.
+      const refused = servedOnce;
+      servedOnce = true;
+      return refused;
+    };
+    const result = await runChaos(run({ rounds: 1, seed: seedFor(["kc-2"]) }), deps);
+    expect(result.lost).toEqual(["s0"]);
+    expect(result.message).toBe("1 session(s) lost: s0");
+  });
+
   it("a fault that did not happen fails the run", async () => {
     const { deps, cluster } = await setup();
     cluster.noopInject = true;
