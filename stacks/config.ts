@@ -10,6 +10,7 @@ import { AwsTargetSpec } from "../components/aws/spec";
 import { DockerTargetSpec } from "../components/docker/containers";
 import { CacheMode, ClusterSpec, DatabaseMode, DatabaseSpec, Discovery, ResourceSpec, Target } from "../components/keycloak/model";
 import { KeycloakVersion } from "../components/keycloak/version";
+import { CacheConfigKey, loadCacheConfig } from "./cache-file";
 import { ConfigInput, Namespace } from "./decode";
 
 export { Namespace };
@@ -126,6 +127,12 @@ function sharedRules(config: LenientConfig, values: Record<string, unknown>, pro
   if (kc.discovery === Discovery.Kubernetes && target !== undefined && target !== Target.Kubernetes && target !== Target.OpenShift) {
     problem("keycloak.discovery", '"kubernetes" (DNS_PING) works only on the kubernetes and openshift targets; use "jdbc-ping"');
   }
+  if (kc.cacheConfigFile !== undefined) {
+    if (kc.cacheMode === CacheMode.Local) {
+      problem(CacheConfigKey, 'applies only to keycloak.cacheMode "ispn" (a local cache has no cluster transport): remove it');
+    }
+    loadCacheConfig(kc.cacheConfigFile, context).problems.forEach((p) => problem(CacheConfigKey, p));
+  }
   if (kc.optimizedImage === true && !isSet(values, "keycloak", "image")) {
     problem(
       "keycloak.optimizedImage",
@@ -203,6 +210,7 @@ function buildModel(raw: RawConfig, context: TargetContext): StackModel {
       adminUsername: kc.adminUsername,
       resources: withDefaults(kc.resources, module.defaults.keycloak),
       logLevel: kc.logLevel,
+      ...cacheConfig(kc.cacheConfigFile, context),
     },
     database: database(raw, module.defaults),
     loadBalancer: raw.loadBalancer,
@@ -215,6 +223,11 @@ function buildModel(raw: RawConfig, context: TargetContext): StackModel {
   };
   const settings = module.settings(raw, own, context);
   return { target: raw.target, spec, [raw.target]: settings } as StackModel;
+}
+
+function cacheConfig(file: string | undefined, context: TargetContext) {
+  const config = file === undefined ? undefined : loadCacheConfig(file, context).config;
+  return config ? { cacheConfig: config } : {};
 }
 
 function database(raw: RawConfig, defaults: TargetModule<Target, unknown, unknown>["defaults"]): DatabaseSpec {

@@ -38,6 +38,9 @@ export const keycloakFields = {
   adminUsername: text("a user name such as admin").default("admin"),
   logLevel: logLevel.default("info"),
   resources: resources(768).optional(),
+  cacheConfigFile: text(
+    "the path of a cache configuration file from the stack's folder, such as cache/fast-failure-detection.xml",
+  ).optional(),
 };
 
 const JdbcUrlExample = "jdbc:postgresql://db.internal:5432/keycloak";

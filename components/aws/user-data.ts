@@ -5,6 +5,7 @@
  * Keycloak module produces, so it advertises the instance's private address (never a Docker
  * bridge address), names itself after the instance and tells Infinispan its machine and zone.
  */
+import { CacheConfig, cacheConfigPath } from "../keycloak/cache-config";
 import { ClusterSpec } from "../keycloak/model";
 import { InstanceField, NodeValue } from "../keycloak/node-value";
 import { nodeEnvironment, NodeEnvVar, RealmImportDir, SecretEnv, startCommand } from "../keycloak/settings";
@@ -85,6 +86,28 @@ function envFileArguments(env: readonly NodeEnvVar[]): string[] {
   });
 }
 
+/** Where the instance keeps the cache configuration file (mounted read-only into the node). */
+function hostCacheConfig(file: CacheConfig): string {
+  return `/opt/keycloak-cluster/conf/${file.fileName}`;
+}
+
+/** Writes the cache configuration file (base64: no quoting or heredoc delimiter can break it). */
+function cacheConfigLines(spec: ClusterSpec): string[] {
+  const file = spec.keycloak.cacheConfig;
+  if (!file) {
+    return [];
+  }
+  const target = shellQuote(hostCacheConfig(file));
+  return [
+    "# The cache configuration file (keycloak.cacheConfigFile), readable by Keycloak's user (1000).",
+    "install -d -m 0755 /opt/keycloak-cluster/conf",
+    `base64 -d >${target} <<<${shellQuote(Buffer.from(file.content).toString("base64"))}`,
+    `chown 1000:0 ${target}`,
+    `chmod 0444 ${target}`,
+    "",
+  ];
+}
+
 export function renderUserData(spec: ClusterSpec, inputs: UserDataInputs): string {
   const env = instanceEnvironment(spec, inputs.dbUrl);
   const region = shellQuote(inputs.region);
@@ -115,6 +138,7 @@ export function renderUserData(spec: ClusterSpec, inputs: UserDataInputs): strin
     `chown 1000:0 ${shellQuote(realmFile)}`,
     `chmod 0440 ${shellQuote(realmFile)}`,
     "",
+    ...cacheConfigLines(spec),
     "# Every setting from the shared Keycloak module; the instance's values filled in; secrets last.",
     "printf '%s\\n' \\",
     ...envFileArguments(env).map((arg) => `  ${arg} \\`),
@@ -127,6 +151,9 @@ export function renderUserData(spec: ClusterSpec, inputs: UserDataInputs): strin
     `  --log-driver awslogs --log-opt awslogs-region=${region} --log-opt awslogs-group=${shellQuote(inputs.logGroup)} --log-opt "awslogs-stream=\${INSTANCE_ID}" \\`,
     "  --env-file /opt/keycloak-cluster/keycloak.env \\",
     `  -v /opt/keycloak-cluster/import:${RealmImportDir}:ro \\`,
+    ...(spec.keycloak.cacheConfig
+      ? [`  -v ${shellQuote(hostCacheConfig(spec.keycloak.cacheConfig))}:${shellQuote(cacheConfigPath(spec.keycloak.cacheConfig))}:ro \\`]
+      : []),
     `  ${image} ${startCommand(spec).map(shellQuote).join(" ")}`,
     "",
   ];

@@ -2,6 +2,7 @@
  * Plain functions that build the Docker target's container arguments from the model. The
  * component wires them together; the unit tests exercise them through Pulumi mocks.
  */
+import { cacheConfigPath } from "../keycloak/cache-config";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSpec, ManagedDatabaseSpec, ResourceSpec } from "../keycloak/model";
@@ -163,7 +164,12 @@ export function keycloakNodeArgs(
           `${SecretEnv.adminPassword}=${adminPassword}`,
         ]),
     ),
-    uploads: [{ file: realmImportFile(spec.realm.name), content: inputs.realmJson }],
+    uploads: [
+      { file: realmImportFile(spec.realm.name), content: inputs.realmJson },
+      ...(spec.keycloak.cacheConfig
+        ? [{ file: cacheConfigPath(spec.keycloak.cacheConfig), content: spec.keycloak.cacheConfig.content }]
+        : []),
+    ],
     networksAdvanced: [{ name: inputs.network, aliases: [nodeName, names.nodesAlias] }],
     ports: [published(target, KeycloakPorts.http, ports.http), published(target, KeycloakPorts.management, ports.management)],
     healthcheck: {

@@ -3,6 +3,7 @@
  * consumes a validated {@link ClusterSpec} together with its own typed settings; only stacks/
  * turns stack configuration into them.
  */
+import type { CacheConfig } from "./cache-config";
 import type { SecretText } from "../shared/secret";
 
 /** Where the cluster runs. */
@@ -100,6 +101,8 @@ export interface KeycloakSpec {
   readonly resources: ResourceSpec;
   /** Keycloak's `log-level`: a level, or comma-separated `category:level` pairs. */
   readonly logLevel: string;
+  /** The user's own cache configuration file, on every node (`cache-config-file`); unset: Keycloak's. */
+  readonly cacheConfig?: CacheConfig;
 }
 
 /** PostgreSQL run by the stack. */

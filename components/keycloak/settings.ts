@@ -102,8 +102,13 @@ export function runtimeOptions(spec: ClusterSpec, node: Pick<NodeContext, "dbUrl
     "bootstrap-admin-username": spec.keycloak.adminUsername,
   };
   if (spec.keycloak.cacheMode === CacheMode.Ispn) {
-    options["cache-stack"] = spec.keycloak.discovery;
+    const file = spec.keycloak.cacheConfig;
+    // The option wins over the file's transport stack: it names the file's stack when there is one.
+    options["cache-stack"] = file?.stack ?? spec.keycloak.discovery;
     options["cache-embedded-network-bind-port"] = String(KeycloakPorts.jgroups);
+    if (file) {
+      options["cache-config-file"] = file.fileName;
+    }
   }
   if (node.tls) {
     options["https-port"] = String(KeycloakPorts.https);

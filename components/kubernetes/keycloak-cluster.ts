@@ -71,6 +71,20 @@ export class KubernetesKeycloakCluster extends KeycloakClusterComponent {
       child,
     );
 
+    const files: pulumi.Resource[] = [];
+    if (spec.keycloak.cacheConfig) {
+      files.push(
+        new k8s.core.v1.ConfigMap(
+          `${name}-cache-config`,
+          {
+            metadata: metadata(target, names.cacheConfig),
+            data: { [spec.keycloak.cacheConfig.fileName]: spec.keycloak.cacheConfig.content },
+          },
+          child,
+        ),
+      );
+    }
+
     const database: pulumi.Resource[] = [];
     if (spec.database.mode === DatabaseMode.Managed) {
       database.push(
@@ -105,7 +119,7 @@ export class KubernetesKeycloakCluster extends KeycloakClusterComponent {
       `${name}-kc`,
       { metadata: metadata(target, names.keycloak, selector), spec: keycloakStatefulSetSpec(spec, target) },
       // The schema migration needs the database first; the pods need their Secrets and their Service.
-      { ...child, dependsOn: [...child.dependsOn, ...database, credentials, realm, headless] },
+      { ...child, dependsOn: [...child.dependsOn, ...database, credentials, realm, ...files, headless] },
     );
     new k8s.policy.v1.PodDisruptionBudget(
       `${name}-kc`,

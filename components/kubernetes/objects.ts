@@ -4,7 +4,9 @@
  * Services, PostgreSQL, the disruption budget, network policies, the Ingress or Route, and the
  * chaos runner's Role. The component wires them; the unit tests assert them through mocks.
  */
+import { createHash } from "node:crypto";
 import type * as k8s from "@pulumi/kubernetes";
+import { cacheConfigPath } from "../keycloak/cache-config";
 import { ClusterSpec, Discovery, ResourceSpec } from "../keycloak/model";
 import { NodeValue } from "../keycloak/node-value";
 import {
@@ -49,6 +51,7 @@ export function objectNames(target: KubernetesTargetSpec) {
     db: `${name}-db`,
     credentials: `${name}-credentials`,
     realm: `${name}-realm`,
+    cacheConfig: `${name}-cache-config`,
     chaosRole: `${name}-chaos`,
   };
 }
@@ -169,6 +172,7 @@ export function keycloakStatefulSetSpec(spec: ClusterSpec, target: KubernetesTar
   const selector = keycloakSelector(target);
   // An optimized image writes only to data/ and /tmp; a plain start re-augments into lib/.
   const readOnlyRoot = spec.keycloak.optimizedImage;
+  const cacheConfig = spec.keycloak.cacheConfig;
   return {
     replicas: spec.keycloak.nodes,
     serviceName: names.headless,
@@ -177,7 +181,7 @@ export function keycloakStatefulSetSpec(spec: ClusterSpec, target: KubernetesTar
     updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0 } },
     selector: { matchLabels: selector },
     template: {
-      metadata: { labels: labels(selector) },
+      metadata: { labels: labels(selector), ...cacheConfigAnnotation(spec) },
       spec: {
         securityContext: podSecurity(target, KeycloakUser),
         automountServiceAccountToken: false,
@@ -224,6 +228,9 @@ export function keycloakStatefulSetSpec(spec: ClusterSpec, target: KubernetesTar
               { name: "tmp", mountPath: "/tmp" },
               { name: "realm", mountPath: RealmImportDir, readOnly: true },
               ...(servesHttps(target) ? [{ name: "tls", mountPath: TlsDir, readOnly: true }] : []),
+              ...(cacheConfig
+                ? [{ name: "cache-config", mountPath: cacheConfigPath(cacheConfig), subPath: cacheConfig.fileName, readOnly: true }]
+                : []),
             ],
           },
         ],
@@ -232,10 +239,20 @@ export function keycloakStatefulSetSpec(spec: ClusterSpec, target: KubernetesTar
           { name: "tmp", emptyDir: {} },
           { name: "realm", secret: { secretName: names.realm, defaultMode: 0o440 } },
           ...(servesHttps(target) ? [{ name: "tls", secret: { secretName: names.tls, defaultMode: 0o440 } }] : []),
+          ...(cacheConfig ? [{ name: "cache-config", configMap: { name: names.cacheConfig, defaultMode: 0o444 } }] : []),
         ],
       },
     },
   };
+}
+
+/**
+ * The pod template carries the cache configuration's digest: a changed file (its ConfigMap) rolls
+ * the pods, which read it only at start.
+ */
+function cacheConfigAnnotation(spec: ClusterSpec): { annotations?: Record<string, string> } {
+  const file = spec.keycloak.cacheConfig;
+  return file ? { annotations: { "keycloak-cluster/cache-config-sha256": createHash("sha256").update(file.content).digest("hex") } } : {};
 }
 
 /** The realm import file's name in its Secret (mounted as RealmImportDir). */

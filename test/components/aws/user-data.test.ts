@@ -92,3 +92,26 @@ describe("the nodes' user data", () => {
     expect(shellQuote("it's")).toBe("'it'\\''s'");
   });
 });
+
+describe("the user data with a cache configuration file", () => {
+  const content = '<infinispan>\n  <!-- it\'s "quoted" $HOME `x` -->\n</infinispan>\n';
+  const spec: ClusterSpec = {
+    ...awsSpec,
+    keycloak: { ...awsSpec.keycloak, cacheConfig: { fileName: "fast.xml", content, stack: "fast" } },
+  };
+  const script = renderUserData(spec, userDataInputs);
+
+  it("writes the file byte for byte (base64, so no quote or $ in it matters) and mounts it read-only into conf/", () => {
+    const line = script.split("\n").find((l) => l.startsWith("base64 -d >'/opt/keycloak-cluster/conf/fast.xml' <<<"));
+    expect(line).toBeDefined();
+    const encoded = /<<<'([A-Za-z0-9+/=]+)'$/.exec(line ?? "")?.[1] ?? "";
+    expect(Buffer.from(encoded, "base64").toString()).toBe(content);
+    expect(script).toContain("  -v '/opt/keycloak-cluster/conf/fast.xml':'/opt/keycloak/conf/fast.xml':ro \\");
+    expect(script).toContain("'KC_CACHE_CONFIG_FILE=fast.xml'");
+    expect(script).toContain("'KC_CACHE_STACK=fast'");
+  });
+
+  it("without one, neither the file nor the mount", () => {
+    expect(renderUserData(awsSpec, userDataInputs)).not.toContain("/opt/keycloak-cluster/conf");
+  });
+});

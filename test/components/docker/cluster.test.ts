@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { OutputNames, SecretOutputs } from "../../../components/shared/outputs";
 import { RecordedResource, resolve } from "../../mocks";
@@ -256,5 +257,21 @@ describe("invalid configuration", () => {
     const { error, recorder } = await failProgram({ keycloak: { cacheMode: "local" } }, "bad2");
     expect(String(error)).toContain('keycloak-cluster:keycloak.cacheMode: "local" gives every node its own caches');
     expect(recorder.resources).toEqual([]);
+  });
+});
+
+describe("a docker stack with its own cache configuration file", () => {
+  it("uploads the file into every node's conf/ and selects its stack", async () => {
+    const run = await runProgram(
+      { ...devConfig, keycloak: { ...devConfig.keycloak, cacheConfigFile: "stacks/cache/fast-failure-detection.xml" } },
+      "dev",
+    );
+    await resolve(run.outputs.nodes as never);
+    const shipped = readFileSync("stacks/cache/fast-failure-detection.xml", "utf8");
+    for (const index of [0, 1, 2]) {
+      const node = run.recorder.named(`keycloak-kc-${index}`);
+      expect(node.inputs.uploads).toContainEqual({ file: "/opt/keycloak/conf/fast-failure-detection.xml", content: shipped });
+      expect(envOf(node)).toMatchObject({ KC_CACHE_CONFIG_FILE: "fast-failure-detection.xml", KC_CACHE_STACK: "jdbc-ping-fast-fd" });
+    }
   });
 });

@@ -67,6 +67,14 @@ describe("build options vs runtime options", () => {
     expect(Object.keys(runtime).filter((k) => /password|secret/.test(k))).toEqual([]);
   });
 
+  it("with a cache configuration file: the nodes read it (cache-config-file) and select its stack; without one, neither", () => {
+    const withFile = withKeycloak({ cacheConfig: { fileName: "fast.xml", content: "<infinispan/>", stack: "fast" } });
+    expect(runtimeOptions(withFile, node)).toMatchObject({ "cache-config-file": "fast.xml", "cache-stack": "fast" });
+    const noStack = withKeycloak({ cacheConfig: { fileName: "timeouts.xml", content: "<infinispan/>" } });
+    expect(runtimeOptions(noStack, node)).toMatchObject({ "cache-config-file": "timeouts.xml", "cache-stack": "jdbc-ping" });
+    expect(runtimeOptions(spec, node)).not.toHaveProperty("cache-config-file");
+  });
+
   it("clusters over the configured stack with distributed caches", () => {
     expect(runtimeOptions(spec, node)).toMatchObject({
       cache: "ispn",
