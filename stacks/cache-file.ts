@@ -1,4 +1,4 @@
-/** keycloak.cacheConfigFile: the user's own cache configuration, read from the stack's folder and checked. */
+/** keycloak.cacheConfigFile: the user's own cache configuration, read from the project's folder and checked. */
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { CacheConfig, inspectCacheConfig } from "../components/keycloak/cache-config";
@@ -15,7 +15,7 @@ export function loadCacheConfig(
 ): { readonly config?: CacheConfig; readonly problems: readonly string[] } {
   const normalized = path.posix.normalize(file.replace(/\\/g, "/"));
   if (path.isAbsolute(file) || normalized.startsWith("../") || normalized === "..") {
-    return { problems: [`must be a path inside the stack's folder, such as cache/fast-failure-detection.xml (got ${file})`] };
+    return { problems: [`must be a path inside the project's folder, such as cache/fast-failure-detection.xml (got ${file})`] };
   }
   const fileName = path.posix.basename(normalized);
   if (!FileName.test(fileName)) {
@@ -26,7 +26,7 @@ export function loadCacheConfig(
     content = (context.readFile ?? ((p: string) => readFileSync(p, "utf8")))(normalized);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    return { problems: [`cannot be read (${why}): give the path of the file from the stack's folder`] };
+    return { problems: [`cannot be read (${why}): give its path from the project's folder (where Pulumi.yaml is)`] };
   }
   const found = inspectCacheConfig(content);
   if (found.problems.length) {

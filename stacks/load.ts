@@ -1,4 +1,6 @@
 /** Reads the stack's configuration (the only place that does) and validates it. */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parseConfig, StackModel, throwProblems } from "./config";
 import { decodeConfig } from "./decode";
@@ -13,11 +15,28 @@ function isConfigSecret(key: string): boolean {
   return runtime.isConfigSecret(key);
 }
 
+/**
+ * The project's folder (where Pulumi.yaml is): files the configuration names are read from there,
+ * whatever the program's working directory (the language host runs it from stacks/).
+ */
+export function projectRoot(from = __dirname): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "Pulumi.yaml"))) {
+      return dir;
+    }
+    if (path.dirname(dir) === dir) {
+      return process.cwd();
+    }
+  }
+}
+
 /** What the target modules may know beyond the namespace: provider settings and the deploying environment. */
 export function targetContext(all: Readonly<Record<string, string>>, env: NodeJS.ProcessEnv, stack: string): TargetContext {
+  const root = projectRoot();
   return {
     stack,
     provider: { "docker:host": all["docker:host"], DOCKER_HOST: env.DOCKER_HOST, KUBECONFIG: env.KUBECONFIG, HOME: env.HOME },
+    readFile: (relativePath) => readFileSync(path.join(root, relativePath), "utf8"),
   };
 }
 

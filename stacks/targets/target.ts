@@ -11,7 +11,7 @@ export interface TargetContext {
   readonly stack: string;
   /** Provider settings from the stack (e.g. `docker:host`) and the deploying process's environment. */
   readonly provider: Readonly<Record<string, string | undefined>>;
-  /** Reads a file by its path from the stack's folder (default: the file system, from the working directory). */
+  /** Reads a file by its path from the project's folder, where Pulumi.yaml is (default: from the working directory). */
   readonly readFile?: (relativePath: string) => string;
 }
 

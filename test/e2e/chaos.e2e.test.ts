@@ -1,7 +1,8 @@
 /**
  * `npm run chaos` end to end on Docker stacks deployed through the real engine:
  * (a) persistent sessions, rounds of a killed node and of a graceful stop: 0 lost, all reports;
- * (d) negative control: cache mode local: exit 2 at the steady state.
+ * (d) negative control: cache mode local: exit 2 at the steady state;
+ * (e) a frozen node (docker pause) on a cluster with the shipped fast-failure-detection cache file.
  * The volatile-session cases (one node broken per round: 0 lost; two of three at once: the run
  * fails naming the lost sessions) run on the Kubernetes stack (kubernetes.e2e.test.ts), which
  * makes the same claims with real pods. One cluster at a time (2 cores).
@@ -57,6 +58,37 @@ describe("chaos on a persistent-session cluster", () => {
       reportsDir("a-stop"),
     );
     expect(stop.code).toBe(0);
+    await destroy(stack);
+  });
+});
+
+describe("chaos on a cluster with fast failure detection (stacks/cache/fast-failure-detection.xml)", () => {
+  it("(e) a frozen node (pause): every logged-in session keeps working on every survivor and through the load balancer, none lost; the failover window is reported", async () => {
+    const stack = await deploy("e2e-chaos-fastfd", {
+      ...localImages("persistent"),
+      "keycloak.cacheConfigFile": "stacks/cache/fast-failure-detection.xml",
+    });
+    const run = await chaos(
+      ["--stack", stack.name, "--rounds", "1", "--seed", "13", "--sessions", "12", "--fault", "pause"],
+      reportsDir("e"),
+    );
+    const events = run.journal.events;
+    const failover = events.find((e) => e.type === "failover");
+    const traffic = events.find((e) => e.type === "traffic");
+    console.log(`pause with fast failure detection: ${JSON.stringify({ failover, traffic })}`);
+    // With Keycloak's defaults (failure detection after 32-49 s), userinfo and refresh on a survivor
+    // answer 500 for the sessions the frozen node owns until Infinispan's 15 s remote timeout.
+    const sessionChecks = events.filter(
+      (e) => e.type === "check" && e.phase === "during" && ["userinfo", "refresh", "sso-cookie"].includes(e.check),
+    );
+    expect(sessionChecks.length).toBe(9);
+    expect(sessionChecks.filter((c) => c.type === "check" && c.passed < c.total)).toEqual([]);
+    expect(events.find((e) => e.type === "run-end")).toMatchObject({ lost: [] });
+    expect(failover?.type === "failover" ? Object.values(failover.firstCleanCheckMs).every((ms) => ms !== null) : false).toBe(true);
+    // Not asserted, still open (issue 19): a login in progress or a code redeemed during the view
+    // change can fail, and requests the load balancer already sent to the frozen node time out
+    // until its health check takes the node out; the run's verdict says so.
+    console.log(`verdict of the pause round: exit ${run.code}`);
     await destroy(stack);
   });
 });

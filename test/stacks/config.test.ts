@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { SecretText } from "../../components/shared/secret";
 import { formatProblems, parseConfig } from "../../stacks/config";
 import { TargetContext } from "../../stacks/targets/target";
+import { projectRoot } from "../../stacks/load";
+import path from "node:path";
 
 const context: TargetContext = { stack: "dev", provider: {} };
 
@@ -417,12 +419,15 @@ describe("keycloak.cacheConfigFile", () => {
     expect(dockerModel({}, withFiles).spec.keycloak).not.toHaveProperty("cacheConfig");
   });
 
-  it("refuses a path outside the stack's folder, a non-XML name, a missing file and a broken one, each naming the key", () => {
+  it("refuses a path outside the project's folder, a non-XML name, a missing file and a broken one, each naming the key", () => {
     for (const [file, message] of [
-      ["/etc/cache.xml", "must be a path inside the stack's folder, such as cache/fast-failure-detection.xml (got /etc/cache.xml)"],
-      ["../cache.xml", "must be a path inside the stack's folder, such as cache/fast-failure-detection.xml (got ../cache.xml)"],
+      ["/etc/cache.xml", "must be a path inside the project's folder, such as cache/fast-failure-detection.xml (got /etc/cache.xml)"],
+      ["../cache.xml", "must be a path inside the project's folder, such as cache/fast-failure-detection.xml (got ../cache.xml)"],
       ["cache/fast.txt", "must name an .xml file of letters, digits, '.', '_' or '-' (got fast.txt)"],
-      ["cache/none.xml", "cannot be read (ENOENT: no such file cache/none.xml): give the path of the file from the stack's folder"],
+      [
+        "cache/none.xml",
+        "cannot be read (ENOENT: no such file cache/none.xml): give its path from the project's folder (where Pulumi.yaml is)",
+      ],
     ]) {
       expect(problems({ keycloak: { cacheConfigFile: file } }, withFiles)).toEqual([`keycloak.cacheConfigFile: ${message}`]);
     }
@@ -438,5 +443,14 @@ describe("keycloak.cacheConfigFile", () => {
       "keycloak.nodes: must be a whole number from 1 to 32",
       'keycloak.cacheConfigFile: applies only to keycloak.cacheMode "ispn" (a local cache has no cluster transport): remove it',
     ]);
+  });
+});
+
+describe("the project's folder, where files the configuration names are read from", () => {
+  it("is the nearest folder up with Pulumi.yaml, from wherever the program runs", () => {
+    const root = path.resolve(__dirname, "../..");
+    expect(projectRoot(path.join(root, "stacks", "cache"))).toBe(root);
+    expect(projectRoot(root)).toBe(root);
+    expect(projectRoot("/")).toBe(process.cwd());
   });
 });
