@@ -15,7 +15,7 @@ export function loadCacheConfig(
 ): { readonly config?: CacheConfig; readonly problems: readonly string[] } {
   const normalized = path.posix.normalize(file.replace(/\\/g, "/"));
   if (path.isAbsolute(file) || normalized.startsWith("../") || normalized === "..") {
-    return { problems: [`must be a path inside the project's folder, such as cache/fast-failure-detection.xml (got ${file})`] };
+    return { problems: [`must be a path inside the project's folder, such as stacks/cache/fast-failure-detection.xml (got ${file})`] };
   }
   const fileName = path.posix.basename(normalized);
   if (!FileName.test(fileName)) {

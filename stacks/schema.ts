@@ -39,7 +39,7 @@ export const keycloakFields = {
   logLevel: logLevel.default("info"),
   resources: resources(768).optional(),
   cacheConfigFile: text(
-    "the path of a cache configuration file from the project's folder, such as cache/fast-failure-detection.xml",
+    "the path of a cache configuration file from the project's folder, such as stacks/cache/fast-failure-detection.xml",
   ).optional(),
 };
 

@@ -421,8 +421,11 @@ describe("keycloak.cacheConfigFile", () => {
 
   it("refuses a path outside the project's folder, a non-XML name, a missing file and a broken one, each naming the key", () => {
     for (const [file, message] of [
-      ["/etc/cache.xml", "must be a path inside the project's folder, such as cache/fast-failure-detection.xml (got /etc/cache.xml)"],
-      ["../cache.xml", "must be a path inside the project's folder, such as cache/fast-failure-detection.xml (got ../cache.xml)"],
+      [
+        "/etc/cache.xml",
+        "must be a path inside the project's folder, such as stacks/cache/fast-failure-detection.xml (got /etc/cache.xml)",
+      ],
+      ["../cache.xml", "must be a path inside the project's folder, such as stacks/cache/fast-failure-detection.xml (got ../cache.xml)"],
       ["cache/fast.txt", "must name an .xml file of letters, digits, '.', '_' or '-' (got fast.txt)"],
       [
         "cache/none.xml",
