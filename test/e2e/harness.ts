@@ -122,6 +122,29 @@ export async function removeLeftovers(prefix: string): Promise<string[]> {
   return removed;
 }
 
+/**
+ * The check failures of a run that were blips, not losses: session checks (userinfo, refresh,
+ * prompt=none) that failed while the fault held, for subjects that every check after the restore
+ * passed. Everything else that failed is in `other`. Seen on real pods: a force-deleted pod's
+ * container still runs its shutdown for a moment, and a survivor's request that reaches it then
+ * answers 500 (Infinispan ISPN000324: cache 'sessions' is in 'STOPPING' state).
+ */
+export function checkFailures(events: readonly ChaosEvent[]): { blips: string[]; other: string[] } {
+  const checks = events.filter((e) => e.type === "check");
+  const failedAfter = new Set(checks.filter((c) => c.phase === "after").flatMap((c) => c.failures.map((f) => f.subject)));
+  const sessionCheck = (name: string) => ["userinfo", "refresh", "sso-cookie"].includes(name);
+  const blips: string[] = [];
+  const other: string[] = [];
+  for (const check of checks) {
+    for (const failure of check.failures) {
+      const line = `round ${check.round} ${check.phase} ${check.check} @${check.node}: ${failure.subject} ${failure.detail}`;
+      const blip = check.phase === "during" && sessionCheck(check.check) && !failedAfter.has(failure.subject);
+      (blip ? blips : other).push(line);
+    }
+  }
+  return { blips, other };
+}
+
 /** Polls until `check` returns true or the time is up. */
 export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs: number, intervalMs = 2000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
