@@ -9,6 +9,7 @@ import { z } from "zod";
 import { AwsTargetSpec } from "../components/aws/spec";
 import { DockerTargetSpec } from "../components/docker/containers";
 import { CacheMode, ClusterSpec, DatabaseMode, DatabaseSpec, Discovery, ResourceSpec, Target } from "../components/keycloak/model";
+import { CacheConfig } from "../components/keycloak/cache-config";
 import { KeycloakVersion } from "../components/keycloak/version";
 import { CacheConfigKey, loadCacheConfig } from "./cache-file";
 import { ConfigInput, Namespace } from "./decode";
@@ -60,6 +61,10 @@ export function parseConfig(input: ConfigInput, context: TargetContext): ParseRe
     zodProblems(strict.error).forEach((p) => problem(p.path, p.message));
   }
   const lenient = strict.success ? withOwnSection(strict.data) : lenientParse(input.values);
+  // Read and checked once: its problems join the others, its content goes into the model.
+  const file = lenient.keycloak?.cacheConfigFile;
+  const cacheFile = file === undefined ? undefined : loadCacheConfig(file, context);
+  cacheFile?.problems.forEach((p) => problem(CacheConfigKey, p));
   sharedRules(lenient, input.values, problem, context);
   if (lenient.target !== undefined) {
     Targets[lenient.target].rules(lenient, problem, context);
@@ -67,7 +72,7 @@ export function parseConfig(input: ConfigInput, context: TargetContext): ParseRe
   if (problems.length || !strict.success) {
     return { ok: false, problems };
   }
-  return { ok: true, model: buildModel(strict.data, context) };
+  return { ok: true, model: buildModel(strict.data, context, cacheFile?.config) };
 }
 
 /** Every field that passes its own schema; sections parsed field by field. */
@@ -131,7 +136,6 @@ function sharedRules(config: LenientConfig, values: Record<string, unknown>, pro
     if (kc.cacheMode === CacheMode.Local) {
       problem(CacheConfigKey, 'applies only to keycloak.cacheMode "ispn" (a local cache has no cluster transport): remove it');
     }
-    loadCacheConfig(kc.cacheConfigFile, context).problems.forEach((p) => problem(CacheConfigKey, p));
   }
   if (kc.optimizedImage === true && !isSet(values, "keycloak", "image")) {
     problem(
@@ -191,7 +195,7 @@ function databaseRules(config: LenientConfig, values: Record<string, unknown>, p
   }
 }
 
-function buildModel(raw: RawConfig, context: TargetContext): StackModel {
+function buildModel(raw: RawConfig, context: TargetContext, cacheConfig: CacheConfig | undefined): StackModel {
   const module = Targets[raw.target];
   const own = ownSection(raw);
   const kc = raw.keycloak;
@@ -210,7 +214,7 @@ function buildModel(raw: RawConfig, context: TargetContext): StackModel {
       adminUsername: kc.adminUsername,
       resources: withDefaults(kc.resources, module.defaults.keycloak),
       logLevel: kc.logLevel,
-      ...cacheConfig(kc.cacheConfigFile, context),
+      ...(cacheConfig ? { cacheConfig } : {}),
     },
     database: database(raw, module.defaults),
     loadBalancer: raw.loadBalancer,
@@ -223,11 +227,6 @@ function buildModel(raw: RawConfig, context: TargetContext): StackModel {
   };
   const settings = module.settings(raw, own, context);
   return { target: raw.target, spec, [raw.target]: settings } as StackModel;
-}
-
-function cacheConfig(file: string | undefined, context: TargetContext) {
-  const config = file === undefined ? undefined : loadCacheConfig(file, context).config;
-  return config ? { cacheConfig: config } : {};
 }
 
 function database(raw: RawConfig, defaults: TargetModule<Target, unknown, unknown>["defaults"]): DatabaseSpec {
