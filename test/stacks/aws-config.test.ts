@@ -1,18 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { formatProblems, parseConfig } from "../../stacks/config";
 import { TargetContext } from "../../stacks/targets/target";
+import { problemsOf } from "./parse";
 
 const context: TargetContext = { stack: "aws", provider: {} };
 const certificateArn = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-0000-1111-2222-333344445555";
 const ok = { target: "aws", keycloak: { hostname: "https://sso.example.test" }, aws: { region: "eu-west-1", certificateArn } };
 
-function problems(values: Record<string, unknown>): string[] {
-  const result = parseConfig({ values, problems: [] }, context);
-  if (result.ok) {
-    throw new Error("expected the configuration to be refused");
-  }
-  return result.problems.map((p) => `${p.path}: ${p.message}`);
-}
+const problems = (values: Record<string, unknown>) => problemsOf(values, context);
 
 describe("aws settings", () => {
   it("defaults: two zones of the region, a VPC to create, the latest Amazon Linux, dev database sizing", () => {

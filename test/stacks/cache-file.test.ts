@@ -1,29 +1,13 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { formatProblems, parseConfig } from "../../stacks/config";
 import { projectRoot } from "../../stacks/load";
 import { TargetContext } from "../../stacks/targets/target";
+import { dockerModelOf, problemsOf } from "./parse";
 
 const context: TargetContext = { stack: "dev", provider: {} };
 
-function problems(values: Record<string, unknown>, ctx = context): string[] {
-  const result = parseConfig({ values, problems: [] }, ctx);
-  if (result.ok) {
-    throw new Error("expected the configuration to be refused");
-  }
-  return result.problems.map((p) => `${p.path}: ${p.message}`);
-}
-
-function dockerModel(values: Record<string, unknown>, ctx = context) {
-  const result = parseConfig({ values, problems: [] }, ctx);
-  if (!result.ok) {
-    throw new Error(formatProblems(result.problems));
-  }
-  if (result.model.target !== "docker") {
-    throw new Error(`expected a docker model, got ${result.model.target}`);
-  }
-  return result.model;
-}
+const problems = (values: Record<string, unknown>, ctx = context) => problemsOf(values, ctx);
+const dockerModel = (values: Record<string, unknown>, ctx = context) => dockerModelOf(values, ctx);
 
 describe("keycloak.cacheConfigFile", () => {
   const xml =

@@ -1,33 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { SecretText } from "../../components/shared/secret";
 import { formatProblems, parseConfig } from "../../stacks/config";
+import { SecretText } from "../../components/shared/secret";
 import { TargetContext } from "../../stacks/targets/target";
+import { dockerModelOf, modelOf, problemsOf } from "./parse";
 
 const context: TargetContext = { stack: "dev", provider: {} };
 
-function problems(values: Record<string, unknown>, ctx = context): string[] {
-  const result = parseConfig({ values, problems: [] }, ctx);
-  if (result.ok) {
-    throw new Error("expected the configuration to be refused");
-  }
-  return result.problems.map((p) => `${p.path}: ${p.message}`);
-}
-
-function model(values: Record<string, unknown>, ctx = context) {
-  const result = parseConfig({ values, problems: [] }, ctx);
-  if (!result.ok) {
-    throw new Error(formatProblems(result.problems));
-  }
-  return result.model;
-}
-
-function dockerModel(values: Record<string, unknown>, ctx = context) {
-  const m = model(values, ctx);
-  if (m.target !== "docker") {
-    throw new Error(`expected a docker model, got ${m.target}`);
-  }
-  return m;
-}
+const problems = (values: Record<string, unknown>, ctx = context) => problemsOf(values, ctx);
+const model = (values: Record<string, unknown>, ctx = context) => modelOf(values, ctx);
+const dockerModel = (values: Record<string, unknown>, ctx = context) => dockerModelOf(values, ctx);
 
 const UrlMessage = (why: string) => `must be an absolute http(s) URL such as https://sso.example.com: ${why}`;
 const ImageMessage =

@@ -1,28 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { formatProblems, parseConfig } from "../../stacks/config";
 import { TargetContext } from "../../stacks/targets/target";
+import { modelOf, problemsOf } from "./parse";
 import { TestServer, writeKubeconfig } from "../kubeconfig";
 
 const context: TargetContext = { stack: "k8s", provider: { KUBECONFIG: writeKubeconfig() } };
 const hostname = { keycloak: { hostname: "https://sso.example.test" } };
 
-function problems(values: Record<string, unknown>, ctx = context): string[] {
-  const result = parseConfig({ values, problems: [] }, ctx);
-  if (result.ok) {
-    throw new Error("expected the configuration to be refused");
-  }
-  return result.problems.map((p) => `${p.path}: ${p.message}`);
-}
+const problems = (values: Record<string, unknown>, ctx = context) => problemsOf(values, ctx);
 
 function model(values: Record<string, unknown>, ctx = context) {
-  const result = parseConfig({ values, problems: [] }, ctx);
-  if (!result.ok) {
-    throw new Error(formatProblems(result.problems));
-  }
-  if (result.model.target !== "kubernetes" && result.model.target !== "openshift") {
+  const m = modelOf(values, ctx);
+  if (m.target !== "kubernetes" && m.target !== "openshift") {
     throw new Error("expected a kubernetes model");
   }
-  return { spec: result.model.spec, deployment: result.model.target === "kubernetes" ? result.model.kubernetes : result.model.openshift };
+  return { spec: m.spec, deployment: m.target === "kubernetes" ? m.kubernetes : m.openshift };
 }
 
 describe("kubernetes and openshift settings", () => {

@@ -1,58 +1,9 @@
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { OutputNames, SecretOutputs } from "../../../components/shared/outputs";
-import { RecordedResource, ResourceRecorder, resolve } from "../../mocks";
+import { ResourceRecorder, resolve } from "../../mocks";
 import { ProgramRun, runProgram } from "../../program";
 import { TestToken, writeKubeconfig } from "../../kubeconfig";
-
-const StatefulSet = "kubernetes:apps/v1:StatefulSet";
-const Service = "kubernetes:core/v1:Service";
-const Secret = "kubernetes:core/v1:Secret";
-const Policy = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-
-const base = {
-  keycloak: { nodes: 3, hostname: "https://sso.example.test", image: "keycloak-cluster/keycloak:26.7.3-persistent", optimizedImage: true },
-  realm: { testUsers: 3 },
-};
-
-type Container = {
-  name: string;
-  env: { name: string; value?: string; valueFrom?: Record<string, Record<string, string>> }[];
-  ports: { name: string; containerPort: number }[];
-  securityContext: Record<string, unknown>;
-  startupProbe: { httpGet: { path: string; port: string } };
-  readinessProbe: { httpGet: { path: string; port: string } };
-  livenessProbe: { httpGet: { path: string; port: string } };
-  lifecycle: { preStop: { sleep: { seconds: number } } };
-  resources: Record<string, Record<string, string>>;
-};
-type PodSpec = {
-  securityContext: Record<string, unknown>;
-  containers: Container[];
-  terminationGracePeriodSeconds: number;
-  affinity: Record<string, unknown>;
-  topologySpreadConstraints: { topologyKey: string }[];
-  automountServiceAccountToken: boolean;
-};
-const pod = (sts: RecordedResource) => (sts.inputs.spec as { template: { spec: PodSpec } }).template.spec;
-const envOf = (c: Container) => Object.fromEntries(c.env.map((e) => [e.name, e.value ?? e.valueFrom]));
-
-/** Every key named `key` anywhere in a value, with its path. */
-function findKeys(value: unknown, key: string, at = ""): string[] {
-  if (Array.isArray(value)) {
-    return value.flatMap((v, i) => findKeys(v, key, `${at}[${i}]`));
-  }
-  if (value !== null && typeof value === "object") {
-    return Object.entries(value).flatMap(([k, v]) => [...(k === key ? [`${at}.${k}`] : []), ...findKeys(v, key, `${at}.${k}`)]);
-  }
-  return [];
-}
-
-async function deploy(target: "kubernetes" | "openshift", config: Record<string, unknown> = {}, stack = "k8s"): Promise<ProgramRun> {
-  process.env.KUBECONFIG = writeKubeconfig();
-  return runProgram({ target, ...base, ...config }, stack);
-}
+import { base, deploy, envOf, findKeys, pod, Policy, Secret, Service, StatefulSet } from "./harness";
 
 describe("the kubernetes stack under mocks", () => {
   let run: ProgramRun;
@@ -376,35 +327,5 @@ describe("kubernetes settings from config", () => {
       type: "NodePort",
       ports: [{ name: "http", port: 8080, targetPort: "http", protocol: "TCP", nodePort: 30080 }],
     });
-  });
-});
-
-describe("a kubernetes stack with its own cache configuration file", () => {
-  it("puts the file in a ConfigMap mounted into every pod's conf/, selects its stack, and rolls the pods when it changes", async () => {
-    const { recorder } = await deploy(
-      "kubernetes",
-      { keycloak: { ...base.keycloak, cacheConfigFile: "stacks/cache/fast-failure-detection.xml" } },
-      "dev",
-    );
-    const shipped = readFileSync("stacks/cache/fast-failure-detection.xml", "utf8");
-    const configMap = recorder.typed("kubernetes:core/v1:ConfigMap", "keycloak-cache-config");
-    expect(configMap.inputs.data).toEqual({ "fast-failure-detection.xml": shipped });
-    const sts = recorder.typed(StatefulSet, "keycloak-kc");
-    const template = (
-      sts.inputs.spec as { template: { metadata: { annotations: Record<string, string> }; spec: PodSpec & { volumes: unknown[] } } }
-    ).template;
-    expect(template.metadata.annotations["keycloak-cluster/cache-config-sha256"]).toBe(createHash("sha256").update(shipped).digest("hex"));
-    expect(template.spec.volumes).toContainEqual({
-      name: "cache-config",
-      configMap: { name: "keycloak-cache-config", defaultMode: 0o444 },
-    });
-    const keycloak = template.spec.containers[0] as Container & { volumeMounts: unknown[] };
-    expect(keycloak.volumeMounts).toContainEqual({
-      name: "cache-config",
-      mountPath: "/opt/keycloak/conf/fast-failure-detection.xml",
-      subPath: "fast-failure-detection.xml",
-      readOnly: true,
-    });
-    expect(envOf(keycloak)).toMatchObject({ KC_CACHE_CONFIG_FILE: "fast-failure-detection.xml", KC_CACHE_STACK: "jdbc-ping-fast-fd" });
   });
 });
