@@ -31,6 +31,8 @@ const spec = (optimized: boolean): ClusterSpec => ({
     adminUsername: "admin",
     resources: { limits: { cpus: 2, memoryMb: 1536 } },
     logLevel: "info",
+    dbPoolMaxSize: 20,
+    clusterTls: true,
   },
   database: { mode: "managed", name: "keycloak", username: "keycloak", resources: { limits: { cpus: 1, memoryMb: 512 } }, storageGb: 1 },
   loadBalancer: { affinity: false },

@@ -161,6 +161,52 @@ function sharedRules(config: LenientConfig, values: Record<string, unknown>, pro
     }
   }
   databaseRules(config, values, problem);
+  poolRules(config, values, problem);
+}
+
+/** Connections the nodes' pools leave free: JDBC_PING2's short connections, PostgreSQL's own, an operator's psql. */
+export const ReservedConnections = 10;
+/** PostgreSQL's default `max_connections`, which the managed database keeps. */
+export const ManagedMaxConnections = 100;
+/** Connections per node when keycloak.dbPoolMaxSize is not set, if the database has room for them. */
+export const DefaultPoolMaxSize = 20;
+
+/** The database's connection limit as the stack knows it. */
+function maxConnections(config: LenientConfig): number {
+  return config.database?.mode === DatabaseMode.External ? (config.database.maxConnections ?? ManagedMaxConnections) : ManagedMaxConnections;
+}
+
+/** Each node's pool size: the one set, or as many as fit (at most {@link DefaultPoolMaxSize}). */
+export function poolMaxSize(nodes: number, limit: number, set: number | undefined): number {
+  return set ?? Math.min(DefaultPoolMaxSize, Math.floor((limit - ReservedConnections) / nodes));
+}
+
+function poolRules(config: LenientConfig, values: Record<string, unknown>, problem: Problem): void {
+  const nodes = config.keycloak?.nodes;
+  if (config.database?.mode === DatabaseMode.Managed && isSet(values, "database", "maxConnections")) {
+    problem(
+      "database.maxConnections",
+      `applies only to an external database (database.mode external); the managed one keeps PostgreSQL's ${ManagedMaxConnections}: remove it (pulumi config rm --path database.maxConnections)`,
+    );
+  }
+  if (nodes === undefined) {
+    return;
+  }
+  const limit = maxConnections(config);
+  const free = limit - ReservedConnections;
+  const set = config.keycloak?.dbPoolMaxSize;
+  const raise = config.database?.mode === DatabaseMode.External ? ", or raise database.maxConnections to the server's max_connections" : "";
+  if (set !== undefined && nodes * set > free) {
+    problem(
+      "keycloak.dbPoolMaxSize",
+      `${nodes} nodes × ${set} connections = ${nodes * set}, more than the ${free} the database's limit of ${limit} leaves (${ReservedConnections} are kept free); a node that restarts could not connect while the others' pools are full: set it to ${Math.max(1, Math.floor(free / nodes))} or less${raise}`,
+    );
+  } else if (set === undefined && poolMaxSize(nodes, limit, undefined) < 2) {
+    problem(
+      "keycloak.nodes",
+      `${nodes} nodes leave fewer than 2 database connections each under the database's limit of ${limit}: use fewer nodes${raise || ", or an external database (database.mode external with database.maxConnections)"}`,
+    );
+  }
 }
 
 function databaseRules(config: LenientConfig, values: Record<string, unknown>, problem: Problem): void {
@@ -215,6 +261,8 @@ function buildModel(raw: RawConfig, context: TargetContext, cacheConfig: CacheCo
       resources: withDefaults(kc.resources, module.defaults.keycloak),
       logLevel: kc.logLevel,
       ...(cacheConfig ? { cacheConfig } : {}),
+      dbPoolMaxSize: poolMaxSize(kc.nodes, maxConnections(raw), kc.dbPoolMaxSize),
+      clusterTls: kc.clusterTls,
     },
     database: database(raw, module.defaults),
     loadBalancer: raw.loadBalancer,

@@ -38,6 +38,8 @@ export const keycloakFields = {
   adminUsername: text("a user name such as admin").default("admin"),
   logLevel: logLevel.default("info"),
   resources: resources(768).optional(),
+  dbPoolMaxSize: int(1, 1000).optional(),
+  clusterTls: bool.default(true),
   cacheConfigFile: text(
     "the path of a cache configuration file from the project's folder, such as stacks/cache/fast-failure-detection.xml",
   ).optional(),
@@ -58,6 +60,7 @@ export const databaseFields = {
     .refine((value) => !/[?&]password=/i.test(value), { error: "must not carry the password: put it in database.password (a secret)" })
     .optional(),
   password: secret("database.password", "<password>").optional(),
+  maxConnections: int(10, 100000).optional(),
 };
 
 export const loadBalancerFields = {

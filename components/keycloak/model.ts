@@ -103,6 +103,18 @@ export interface KeycloakSpec {
   readonly logLevel: string;
   /** The user's own cache configuration file, on every node (`cache-config-file`); unset: Keycloak's. */
   readonly cacheConfig?: CacheConfig;
+  /**
+   * Most database connections one node's pool opens (`db-pool-max-size`; Keycloak's own default is
+   * 100). Every node together must fit the database's connection limit, or a node that restarts or
+   * rejoins cannot connect while the survivors' pools are full.
+   */
+  readonly dbPoolMaxSize: number;
+  /**
+   * Keycloak's mutual TLS between nodes (`cache-embedded-mtls-enabled`, on by default). Off, the
+   * cluster traffic is plain TCP and any host on the nodes' network could join: see the README
+   * before turning it off (a frozen node stalls TLS connection setup, see stacks/cache/).
+   */
+  readonly clusterTls: boolean;
 }
 
 /** PostgreSQL run by the stack. */

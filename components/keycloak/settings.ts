@@ -28,6 +28,19 @@ export const HealthPaths = {
   metrics: "/metrics",
 } as const;
 
+/**
+ * How a load balancer (or Kubernetes' readiness probe) checks a node's /health/ready, on every
+ * target that allows it: a frozen node is out after `fall` failed checks, about 2-3 s. AWS's
+ * target groups cannot go below a 5 s interval and a 2 s timeout (components/aws uses those).
+ */
+export const ReadinessCheck = { intervalSeconds: 1, timeoutSeconds: 1, fall: 2, rise: 2 } as const;
+
+/**
+ * Requests that are safe to repeat (GET and HEAD under /realms/) are sent to another node when
+ * the first one has not answered within this time; others are never repeated once sent.
+ */
+export const RetryAfterSeconds = 4;
+
 /** Where the realm import document goes inside the official image. */
 export const RealmImportDir = "/opt/keycloak/data/import";
 
@@ -100,6 +113,7 @@ export function runtimeOptions(spec: ClusterSpec, node: Pick<NodeContext, "dbUrl
     cache: spec.keycloak.cacheMode,
     "log-level": spec.keycloak.logLevel,
     "bootstrap-admin-username": spec.keycloak.adminUsername,
+    "db-pool-max-size": String(spec.keycloak.dbPoolMaxSize),
   };
   if (spec.keycloak.cacheMode === CacheMode.Ispn) {
     const file = spec.keycloak.cacheConfig;
@@ -108,6 +122,9 @@ export function runtimeOptions(spec: ClusterSpec, node: Pick<NodeContext, "dbUrl
     options["cache-embedded-network-bind-port"] = String(KeycloakPorts.jgroups);
     if (file) {
       options["cache-config-file"] = file.fileName;
+    }
+    if (!spec.keycloak.clusterTls) {
+      options["cache-embedded-mtls-enabled"] = "false";
     }
   }
   if (node.tls) {

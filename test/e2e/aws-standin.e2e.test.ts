@@ -53,6 +53,8 @@ const spec: ClusterSpec = {
     adminUsername: "admin",
     resources: {},
     logLevel: "info",
+    dbPoolMaxSize: 20,
+    clusterTls: true,
   },
   database: { mode: "managed", name: "keycloak", username: "keycloak", resources: {}, storageGb: 20 },
   loadBalancer: { affinity: false },

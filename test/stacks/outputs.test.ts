@@ -19,6 +19,8 @@ const spec = {
     adminUsername: "admin",
     resources: {},
     logLevel: "info",
+    dbPoolMaxSize: 20,
+    clusterTls: true,
   },
   database: { mode: "managed", name: "k", username: "k", resources: {}, storageGb: 1 },
   loadBalancer: { affinity: false },

@@ -16,6 +16,8 @@ export const awsSpec: ClusterSpec = {
     adminUsername: "admin",
     resources: {},
     logLevel: "info",
+    dbPoolMaxSize: 20,
+    clusterTls: true,
   },
   database: { mode: "managed", name: "keycloak", username: "keycloak", resources: {}, storageGb: 20 },
   loadBalancer: { affinity: false },

@@ -29,6 +29,8 @@ const spec: ClusterSpec = {
     adminUsername: "admin",
     resources: { limits: { cpus: 2, memoryMb: 1536 } },
     logLevel: "info",
+    dbPoolMaxSize: 20,
+    clusterTls: true,
   },
   database: { mode: "managed", name: "keycloak", username: "keycloak", resources: { limits: { cpus: 1, memoryMb: 512 } }, storageGb: 10 },
   loadBalancer: { affinity: false },
@@ -73,6 +75,13 @@ describe("build options vs runtime options", () => {
     const noStack = withKeycloak({ cacheConfig: { fileName: "timeouts.xml", content: "<infinispan/>" } });
     expect(runtimeOptions(noStack, node)).toMatchObject({ "cache-config-file": "timeouts.xml", "cache-stack": "jdbc-ping" });
     expect(runtimeOptions(spec, node)).not.toHaveProperty("cache-config-file");
+  });
+
+  it("caps each node's database pool, and turns the cluster's mutual TLS off only when told", () => {
+    expect(runtimeOptions(withKeycloak({ dbPoolMaxSize: 13 }), node)).toMatchObject({ "db-pool-max-size": "13" });
+    expect(runtimeOptions(spec, node)).not.toHaveProperty("cache-embedded-mtls-enabled");
+    expect(runtimeOptions(withKeycloak({ clusterTls: false }), node)).toMatchObject({ "cache-embedded-mtls-enabled": "false" });
+    expect(runtimeOptions(withKeycloak({ clusterTls: false, cacheMode: "local" }), node)).not.toHaveProperty("cache-embedded-mtls-enabled");
   });
 
   it("clusters over the configured stack with distributed caches", () => {
