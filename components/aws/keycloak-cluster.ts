@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSpec, DatabaseMode, ManagedDatabaseSpec } from "../keycloak/model";
-import { HealthPaths, issuerUrl, jdbcUrl, KeycloakPorts, PostgresPort } from "../keycloak/settings";
+import { HealthPaths, issuerUrl, jdbcUrl, KeycloakPorts, PostgresPort, ReadinessCheck } from "../keycloak/settings";
 import { KeycloakClusterComponent } from "../shared/cluster";
 import { clusterSecrets } from "../shared/cluster-secrets";
 import { DriverHandle } from "../shared/outputs";
@@ -310,10 +310,11 @@ export class AwsKeycloakCluster extends KeycloakClusterComponent {
           port: String(KeycloakPorts.management),
           protocol: "HTTP",
           matcher: "200",
-          interval: 10,
-          timeout: 5,
-          healthyThreshold: 2,
-          unhealthyThreshold: 2,
+          // A target group's shortest interval and timeout (5 s, 2 s): out within ~10 s of a freeze.
+          interval: Math.max(5, ReadinessCheck.intervalSeconds),
+          timeout: Math.max(2, ReadinessCheck.timeoutSeconds),
+          healthyThreshold: Math.max(2, ReadinessCheck.rise),
+          unhealthyThreshold: Math.max(2, ReadinessCheck.fall),
         },
         deregistrationDelay: 30,
         stickiness: { type: "lb_cookie", enabled: spec.loadBalancer.affinity, cookieDuration: 3600 },

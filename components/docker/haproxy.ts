@@ -1,4 +1,5 @@
 /** HAProxy configuration text for a load balancer in front of Keycloak nodes. */
+import { ReadinessCheck, RetryAfterSeconds } from "../keycloak/settings";
 
 export interface HaproxyOptions {
   /** Port HAProxy listens on inside its container. */
@@ -52,9 +53,12 @@ export function haproxyConfig(options: HaproxyOptions): string {
     "  timeout connect 2s",
     "  timeout client 60s",
     "  timeout server 60s",
-    // Retry requests that never reached a node, on another node.
-    "  retries 3",
-    "  retry-on conn-failure empty-response",
+    `  timeout check ${ReadinessCheck.timeoutSeconds}s`,
+    // Retries go to another node. Any request is retried when it never reached a node; only
+    // the safe ones (see the backend) also when a node closed without answering or did not
+    // answer in time: never a credentials POST, a code redemption or a refresh.
+    "  retries 2",
+    "  retry-on conn-failure empty-response response-timeout",
     "  option redispatch 1",
     "",
     "frontend keycloak",
@@ -67,10 +71,15 @@ export function haproxyConfig(options: HaproxyOptions): string {
     "",
     "backend keycloak",
     "  balance roundrobin",
+    "  acl safe_to_repeat method GET HEAD",
+    "  acl public_path path_beg /realms/",
+    "  http-request disable-l7-retry unless safe_to_repeat public_path",
+    // A frozen node holds a request until this (safe requests only, then retried elsewhere).
+    `  http-request set-timeout server ${RetryAfterSeconds}s if safe_to_repeat public_path`,
     `  option httpchk GET ${options.healthPath}`,
     "  http-check expect status 200",
     ...affinity,
-    `  default-server check port ${options.managementPort} inter 2s fall 2 rise 2 init-addr last,libc,none resolvers nodes`,
+    `  default-server check port ${options.managementPort} inter ${ReadinessCheck.intervalSeconds}s fall ${ReadinessCheck.fall} rise ${ReadinessCheck.rise} init-addr last,libc,none resolvers nodes`,
     `  server-template kc ${options.maxNodes} ${options.nodesDnsName}:${options.httpPort}`,
     "",
   ];

@@ -12,6 +12,7 @@ import { NodeValue } from "../keycloak/node-value";
 import {
   databaseUrl,
   HealthPaths,
+  ReadinessCheck,
   KeycloakHome,
   KeycloakPorts,
   nodeEnvironment,
@@ -217,7 +218,8 @@ export function keycloakStatefulSetSpec(spec: ClusterSpec, target: KubernetesTar
             env: keycloakEnv(spec, target),
             ports: keycloakPorts(target),
             startupProbe: probe(HealthPaths.started, 5, 120, 2),
-            readinessProbe: probe(HealthPaths.ready, 5, 3, 2),
+            // Out of the Service within ~2 s of a freeze, as the load balancer on the other targets.
+            readinessProbe: probe(HealthPaths.ready, ReadinessCheck.intervalSeconds, ReadinessCheck.fall, ReadinessCheck.timeoutSeconds),
             livenessProbe: probe(HealthPaths.live, 10, 3, 3),
             // Keep serving while the Service and Ingress take the pod out, then stop.
             lifecycle: { preStop: { sleep: { seconds: target.preStopSeconds } } },

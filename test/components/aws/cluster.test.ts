@@ -146,7 +146,8 @@ describe("the aws stack under mocks", () => {
     expect(group).toMatchObject({
       port: 8080,
       protocol: "HTTP",
-      healthCheck: { path: "/health/ready", port: "9000", matcher: "200" },
+      // The shortest a target group allows: out within ~10 s of a freeze.
+      healthCheck: { path: "/health/ready", port: "9000", matcher: "200", interval: 5, timeout: 2, unhealthyThreshold: 2 },
       stickiness: { type: "lb_cookie", enabled: false },
     });
     const listeners = Object.fromEntries(run.recorder.ofType("aws:lb/listener:Listener").map((l) => [String(l.inputs.port), l.inputs]));

@@ -18,13 +18,23 @@ describe("HAProxy configuration", () => {
   it("fills servers from the nodes' DNS name and checks /health/ready on the management port", () => {
     expect(config).toContain("server-template kc 5 kc-keycloak:8080");
     expect(config).toContain("option httpchk GET /health/ready");
-    expect(config).toContain("default-server check port 9000 inter 2s fall 2 rise 2 init-addr last,libc,none resolvers nodes");
+    expect(config).toContain("default-server check port 9000 inter 1s fall 2 rise 2 init-addr last,libc,none resolvers nodes");
     expect(config).toContain("nameserver dns 127.0.0.11:53");
+    expect(config).toContain("timeout check 1s");
   });
 
-  it("retries connection failures on another node", () => {
-    expect(config).toContain("retry-on conn-failure empty-response");
-    expect(config).toContain("option redispatch 1");
+  it("retries on another node: any request that never reached a node, only public GETs and HEADs that did", () => {
+    const lines = config.split("\n").map((l) => l.trim());
+    expect(lines).toContain("retry-on conn-failure empty-response response-timeout");
+    expect(lines).toContain("option redispatch 1");
+    expect(lines).toContain("acl safe_to_repeat method GET HEAD");
+    expect(lines).toContain("acl public_path path_beg /realms/");
+    expect(lines).toContain("http-request disable-l7-retry unless safe_to_repeat public_path");
+    expect(lines).toContain("http-request set-timeout server 4s if safe_to_repeat public_path");
+    // Requests rules run in order, so the retry rules come before the backend's servers.
+    expect(lines.indexOf("http-request disable-l7-retry unless safe_to_repeat public_path")).toBeLessThan(
+      lines.findIndex((l) => l.startsWith("server-template")),
+    );
   });
 
   it("never proxies management paths", () => {

@@ -65,6 +65,8 @@ describe("the kubernetes stack under mocks", () => {
       { path: "/health/ready", port: "management", scheme: "HTTP" },
       { path: "/health/live", port: "management", scheme: "HTTP" },
     ]);
+    // A frozen pod leaves the Service after two failed 1 s checks, as a node leaves HAProxy.
+    expect(c.readinessProbe).toMatchObject({ periodSeconds: 1, failureThreshold: 2, timeoutSeconds: 1 });
     expect(c.resources).toEqual({
       requests: { cpu: "500m", memory: "1024Mi", "ephemeral-storage": "256Mi" },
       limits: { cpu: "2000m", memory: "1536Mi", "ephemeral-storage": "1Gi" },

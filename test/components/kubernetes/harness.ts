@@ -19,7 +19,7 @@ export type Container = {
   ports: { name: string; containerPort: number }[];
   securityContext: Record<string, unknown>;
   startupProbe: { httpGet: { path: string; port: string } };
-  readinessProbe: { httpGet: { path: string; port: string } };
+  readinessProbe: { httpGet: { path: string; port: string }; periodSeconds: number; failureThreshold: number; timeoutSeconds: number };
   livenessProbe: { httpGet: { path: string; port: string } };
   lifecycle: { preStop: { sleep: { seconds: number } } };
   resources: Record<string, Record<string, string>>;
