@@ -4,6 +4,7 @@
  */
 
 /** How a node is broken. Each driver says which it supports (docker, kubernetes, aws). */
+import type { FailoverSettings } from "../components/shared/outputs";
 export const FaultKind = {
   /** Docker: graceful stop (SIGTERM, then the stop timeout); undone by start. AWS: stop the instance; undone by start. */
   Stop: "stop",
@@ -52,6 +53,8 @@ export interface RunConfig {
   readonly target: string;
   readonly sessionMode: string;
   readonly cacheMode: string;
+  /** What decides how fast a node is out (from the stack outputs); absent for stacks deployed before they were an output. */
+  readonly failoverSettings?: FailoverSettings;
   readonly clusterSize: number;
   readonly nodes: readonly { readonly id: string; readonly nodeName: string }[];
   readonly rounds: number;

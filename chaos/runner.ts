@@ -146,6 +146,7 @@ function runConfig(run: RunContext, nodes: readonly { id: string; nodeName: stri
     target: outputs.target,
     sessionMode: outputs.sessionMode,
     cacheMode: outputs.cacheMode,
+    ...(outputs.failoverSettings ? { failoverSettings: outputs.failoverSettings } : {}),
     clusterSize: outputs.clusterSize,
     nodes: nodes.map((n) => ({ id: n.id, nodeName: n.nodeName })),
     rounds: options.rounds,

@@ -173,7 +173,9 @@ export const DefaultPoolMaxSize = 20;
 
 /** The database's connection limit as the stack knows it. */
 function maxConnections(config: LenientConfig): number {
-  return config.database?.mode === DatabaseMode.External ? (config.database.maxConnections ?? ManagedMaxConnections) : ManagedMaxConnections;
+  return config.database?.mode === DatabaseMode.External
+    ? (config.database.maxConnections ?? ManagedMaxConnections)
+    : ManagedMaxConnections;
 }
 
 /** Each node's pool size: the one set, or as many as fit (at most {@link DefaultPoolMaxSize}). */

@@ -30,6 +30,12 @@ export function stackOutputs(target: Target, spec: ClusterSpec, cluster: Keycloa
     adminPassword: cluster.adminPassword,
     loadBalancerUrl: cluster.loadBalancerUrl,
     driver: cluster.driver,
+    failoverSettings: {
+      cacheStack: spec.keycloak.cacheConfig?.stack ?? spec.keycloak.discovery,
+      cacheConfigFile: spec.keycloak.cacheConfig?.fileName ?? null,
+      clusterTls: spec.keycloak.clusterTls,
+      ...cluster.loadBalancerTiming,
+    },
   };
   return Object.fromEntries(
     OutputNames.map((name) => [name, isSecretOutput(name) ? pulumi.secret(values[name]) : pulumi.output(values[name])]),

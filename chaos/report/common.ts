@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import type { FailoverSettings } from "../../components/shared/outputs";
 import { ChaosEvent, CheckFailure, EventSink, RunConfig } from "../events";
 
 function tempName(file: string): string {
@@ -117,6 +118,22 @@ export abstract class FileReporter implements EventSink {
 }
 
 /** The failover window in words: the load balancer's last failed request, and each route's first clean check. */
+/** The settings that decide failover, in one line: "cache stack jdbc-ping-fast-fd (fast.xml), cluster TLS off, ...". */
+export function failoverSettingsSummary(settings: FailoverSettings | undefined): string {
+  if (!settings) {
+    return "not in the stack outputs (deployed before they were an output)";
+  }
+  const check = settings.healthCheck;
+  return [
+    `cache stack ${settings.cacheStack} (${settings.cacheConfigFile ?? "Keycloak's built-in cache configuration"})`,
+    `cluster TLS ${settings.clusterTls ? "on" : "off"}`,
+    `health check every ${check.intervalSeconds} s (timeout ${check.timeoutSeconds} s, out after ${check.fall} failed)`,
+    settings.safeRetryAfterSeconds === null
+      ? "no request retried on another node"
+      : `GET/HEAD retried on another node after ${settings.safeRetryAfterSeconds} s`,
+  ].join(", ");
+}
+
 export function failoverSummary(event: Extract<ChaosEvent, { type: "failover" }>): string {
   const lb =
     event.lastFailedRequestMs === null

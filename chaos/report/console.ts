@@ -3,7 +3,7 @@
  * (`--json`: one event per line, NDJSON). Writes to an injected stream, never to process.stdout.
  */
 import { ChaosEvent, EventSink, FaultKind } from "../events";
-import { epochMs, failoverSummary, failureSummary, formatDuration } from "./common";
+import { epochMs, failoverSettingsSummary, failoverSummary, failureSummary, formatDuration } from "./common";
 
 export interface TextStream {
   write(text: string): void;
@@ -86,6 +86,7 @@ export class ConsoleReporter implements EventSink {
           `${bold("chaos run")} seed ${bold(String(c.seed))} · ${c.source} · target ${c.target} · sessions ${c.sessionMode} · cache ${c.cacheMode}`,
           `nodes ${c.nodes.map((n) => n.id).join(", ")} (cluster size ${c.clusterSize}) · ${c.rounds} round(s) of ${c.fault}, ` +
             `${c.nodesPerFault} node(s) at a time · ${c.sessions} sessions${c.dryRun ? " · dry run" : ""}${c.allowLoss ? " · loss allowed" : ""}`,
+          `failover settings: ${failoverSettingsSummary(c.failoverSettings)}`,
         ];
       }
       case "steady-state": {

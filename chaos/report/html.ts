@@ -4,7 +4,17 @@
  * text from the events is escaped.
  */
 import { ChaosEvent, RunConfig } from "../events";
-import { epochMs, escapeHtml as esc, failoverSummary, FileReporter, formatDuration, runConfigOf, runStartMs, truncate } from "./common";
+import {
+  epochMs,
+  escapeHtml as esc,
+  failoverSettingsSummary,
+  failoverSummary,
+  FileReporter,
+  formatDuration,
+  runConfigOf,
+  runStartMs,
+  truncate,
+} from "./common";
 import { renderTimeline } from "./timeline";
 import { renderTrafficChart } from "./traffic-chart";
 
@@ -39,6 +49,7 @@ function configRows(c: RunConfig): [string, string][] {
     ["target", c.target],
     ["session mode", c.sessionMode],
     ["cache mode", c.cacheMode],
+    ["failover settings", failoverSettingsSummary(c.failoverSettings)],
     ["cluster size", String(c.clusterSize)],
     ["nodes", c.nodes.map((n) => (n.nodeName === n.id ? n.id : `${n.id} (${n.nodeName})`)).join(", ")],
     ["rounds", String(c.rounds)],

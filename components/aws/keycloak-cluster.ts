@@ -10,6 +10,13 @@ import { Rule, securityRules } from "./rules";
 import { AwsTargetSpec } from "./spec";
 import { renderUserData } from "./user-data";
 
+/** The project's readiness check as close as a target group allows (5 s interval, 2 s timeout at least): out within ~10 s of a freeze. */
+export const TargetGroupCheck = {
+  intervalSeconds: Math.max(5, ReadinessCheck.intervalSeconds),
+  timeoutSeconds: Math.max(2, ReadinessCheck.timeoutSeconds),
+  fall: Math.max(2, ReadinessCheck.fall),
+} as const;
+
 export interface AwsKeycloakClusterArgs {
   readonly spec: ClusterSpec;
   readonly aws: AwsTargetSpec;
@@ -139,6 +146,8 @@ export class AwsKeycloakCluster extends KeycloakClusterComponent {
         clientSecret: secrets.clientSecret,
         adminPassword: secrets.adminPassword,
         testUsers: secrets.testUsers,
+        // A target group never retries a request on another target.
+        loadBalancerTiming: { healthCheck: TargetGroupCheck, safeRetryAfterSeconds: null },
       },
       { loadBalancerDnsName: this.loadBalancerDnsName },
     );
@@ -310,11 +319,10 @@ export class AwsKeycloakCluster extends KeycloakClusterComponent {
           port: String(KeycloakPorts.management),
           protocol: "HTTP",
           matcher: "200",
-          // A target group's shortest interval and timeout (5 s, 2 s): out within ~10 s of a freeze.
-          interval: Math.max(5, ReadinessCheck.intervalSeconds),
-          timeout: Math.max(2, ReadinessCheck.timeoutSeconds),
+          interval: TargetGroupCheck.intervalSeconds,
+          timeout: TargetGroupCheck.timeoutSeconds,
           healthyThreshold: Math.max(2, ReadinessCheck.rise),
-          unhealthyThreshold: Math.max(2, ReadinessCheck.fall),
+          unhealthyThreshold: TargetGroupCheck.fall,
         },
         deregistrationDelay: 30,
         stickiness: { type: "lb_cookie", enabled: spec.loadBalancer.affinity, cookieDuration: 3600 },

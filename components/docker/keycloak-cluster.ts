@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSpec, DatabaseMode } from "../keycloak/model";
-import { issuerUrl } from "../keycloak/settings";
+import { issuerUrl, ReadinessCheck, RetryAfterSeconds } from "../keycloak/settings";
 import { KeycloakClusterComponent } from "../shared/cluster";
 import { clusterSecrets } from "../shared/cluster-secrets";
 import { DriverHandle } from "../shared/outputs";
@@ -95,6 +95,7 @@ export class DockerKeycloakCluster extends KeycloakClusterComponent {
       clientSecret: secrets.clientSecret,
       adminPassword: secrets.adminPassword,
       testUsers: secrets.testUsers,
+      loadBalancerTiming: { healthCheck: ReadinessCheck, safeRetryAfterSeconds: RetryAfterSeconds },
     });
   }
 

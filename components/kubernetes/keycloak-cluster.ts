@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSpec, DatabaseMode } from "../keycloak/model";
-import { issuerUrl, KeycloakPorts } from "../keycloak/settings";
+import { issuerUrl, KeycloakPorts, ReadinessCheck } from "../keycloak/settings";
 import { KeycloakClusterComponent } from "../shared/cluster";
 import { clusterSecrets } from "../shared/cluster-secrets";
 import { DriverHandle } from "../shared/outputs";
@@ -179,6 +179,8 @@ export class KubernetesKeycloakCluster extends KeycloakClusterComponent {
       clientSecret: secrets.clientSecret,
       adminPassword: secrets.adminPassword,
       testUsers: secrets.testUsers,
+      // The pod leaves the Service on its readiness probe; a Service never retries a request.
+      loadBalancerTiming: { healthCheck: ReadinessCheck, safeRetryAfterSeconds: null },
     });
   }
 }

@@ -3,6 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { TestUser } from "../keycloak/realm";
 import { DriverHandle } from "./outputs";
 
+/** How the target's load balancer takes a node out and retries, as the component configured it. */
+export interface LoadBalancerTiming {
+  readonly healthCheck: { readonly intervalSeconds: number; readonly timeoutSeconds: number; readonly fall: number };
+  /** Safe requests (GET/HEAD) go to another node after this long without an answer; null: never retried. */
+  readonly safeRetryAfterSeconds: number | null;
+}
+
 export interface KeycloakClusterParts {
   /** Stable identity of the cluster, e.g. docker/kc-dev. */
   readonly clusterId: pulumi.Output<string>;
@@ -15,6 +22,7 @@ export interface KeycloakClusterParts {
   readonly clientSecret: pulumi.Output<string>;
   readonly adminPassword: pulumi.Output<string>;
   readonly testUsers: pulumi.Output<TestUser[]>;
+  readonly loadBalancerTiming: LoadBalancerTiming;
 }
 
 /**
@@ -29,6 +37,7 @@ export abstract class KeycloakClusterComponent extends pulumi.ComponentResource 
   declare public readonly clientSecret: pulumi.Output<string>;
   declare public readonly adminPassword: pulumi.Output<string>;
   declare public readonly testUsers: pulumi.Output<TestUser[]>;
+  declare public readonly loadBalancerTiming: LoadBalancerTiming;
 
   protected expose(parts: KeycloakClusterParts, extra: pulumi.Inputs = {}): void {
     Object.assign(this, parts);

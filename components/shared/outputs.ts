@@ -59,6 +59,25 @@ export const DriverHandleSchema = z.discriminatedUnion("kind", [
 export type DriverHandle = z.infer<typeof DriverHandleSchema>;
 export type DockerNode = z.infer<typeof DockerNodeSchema>;
 
+/** What decides how fast a frozen or dead node is out: the chaos report names it. */
+export const FailoverSettingsSchema = z.object({
+  /** The JGroups stack the nodes cluster over. */
+  cacheStack: z.string().min(1),
+  /** The cache configuration file's name (keycloak.cacheConfigFile); null: Keycloak's built-in one. */
+  cacheConfigFile: z.string().min(1).nullable(),
+  /** Keycloak's node-to-node mutual TLS. */
+  clusterTls: z.boolean(),
+  /** How the load balancer (or the pod readiness probe) checks /health/ready. */
+  healthCheck: z.object({
+    intervalSeconds: z.number().positive(),
+    timeoutSeconds: z.number().positive(),
+    fall: z.number().int().positive(),
+  }),
+  /** After how long the load balancer sends a safe request (GET/HEAD) to another node; null: it never does. */
+  safeRetryAfterSeconds: z.number().positive().nullable(),
+});
+export type FailoverSettings = z.infer<typeof FailoverSettingsSchema>;
+
 const TestUserSchema = z.object({ username: z.string().min(1), password: z.string().min(1) });
 
 export const OutputsSchemaVersion = 2;
@@ -90,6 +109,8 @@ export const ClusterOutputsSchema = z.object({
   /** Where the chaos command sends traffic through the load balancer (may differ from publicUrl, e.g. a port on 127.0.0.1). */
   loadBalancerUrl: z.url(),
   driver: DriverHandleSchema,
+  /** Absent in stacks deployed before it was an output. */
+  failoverSettings: FailoverSettingsSchema.optional(),
 });
 
 /** Stack outputs, by output name. */

@@ -61,6 +61,22 @@ describe("a run on a healthy cluster", () => {
     ).toBe(true);
   });
 
+  it("names the stack's failover settings at the start, and says nothing of them for a stack without them", async () => {
+    const settings = {
+      cacheStack: "jdbc-ping",
+      cacheConfigFile: null,
+      clusterTls: true,
+      healthCheck: { intervalSeconds: 5, timeoutSeconds: 2, fall: 2 },
+      safeRetryAfterSeconds: null,
+    };
+    const tuned = await setup();
+    await runChaos(run({ rounds: 1 }), { ...tuned.deps, outputs: { ...tuned.outputs, failoverSettings: settings } });
+    expect(tuned.recorder.of("run-start")[0].config.failoverSettings).toEqual(settings);
+    const old = await setup();
+    await runChaos(run({ rounds: 1 }), old.deps);
+    expect(old.recorder.of("run-start")[0].config).not.toHaveProperty("failoverSettings");
+  });
+
   it("checks userinfo, refresh and the SSO cookie on EVERY survivor and through the load balancer, never on the victim", async () => {
     const { deps, probes, recorder } = await setup({ nodes: 4 });
     await runChaos(run({ rounds: 2 }), deps);

@@ -39,6 +39,7 @@ const parts = {
   clientSecret: pulumi.output("cs"),
   adminPassword: pulumi.output("ap"),
   testUsers: pulumi.output([{ username: "user-1", password: "p" }]),
+  loadBalancerTiming: { healthCheck: { intervalSeconds: 1, timeoutSeconds: 1, fall: 2 }, safeRetryAfterSeconds: 4 },
 };
 
 describe("the stack outputs builder", () => {
@@ -64,5 +65,24 @@ describe("the stack outputs builder", () => {
     );
     const plain: Record<string, unknown> = Object.fromEntries(entries);
     expect(parseClusterOutputs(plain, "built").clusterId).toBe("docker/x");
+  });
+
+  it("names the settings that decide failover: the cache stack and file, cluster TLS, the load balancer's timing", async () => {
+    const tuned = {
+      ...spec,
+      keycloak: { ...spec.keycloak, clusterTls: false, cacheConfig: { fileName: "fast.xml", content: "<infinispan/>", stack: "fast-fd" } },
+    };
+    expect((await resolve(stackOutputs("docker", tuned, parts).failoverSettings as pulumi.Output<unknown>)).value).toEqual({
+      cacheStack: "fast-fd",
+      cacheConfigFile: "fast.xml",
+      clusterTls: false,
+      healthCheck: { intervalSeconds: 1, timeoutSeconds: 1, fall: 2 },
+      safeRetryAfterSeconds: 4,
+    });
+    expect((await resolve(stackOutputs("docker", spec, parts).failoverSettings as pulumi.Output<unknown>)).value).toMatchObject({
+      cacheStack: "jdbc-ping",
+      cacheConfigFile: null,
+      clusterTls: true,
+    });
   });
 });

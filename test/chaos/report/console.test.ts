@@ -21,6 +21,9 @@ describe("console reporter, plain text", () => {
   it("starts with the seed and the configuration", () => {
     expect(lines[0]).toContain("chaos run seed 42 · stack dev · target docker · sessions volatile · cache ispn");
     expect(lines[1]).toContain("nodes kc-0, kc-1, kc-2 (cluster size 3) · 2 round(s) of kill, 1 node(s) at a time · 12 sessions");
+    expect(lines[2]).toContain(
+      "failover settings: cache stack jdbc-ping-fast-fd (fast-failure-detection.xml), cluster TLS off, health check every 1 s (timeout 1 s, out after 2 failed), GET/HEAD retried on another node after 4 s",
+    );
   });
 
   it("reports the steady state per node and the sessions per node", () => {

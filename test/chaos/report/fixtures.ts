@@ -31,6 +31,13 @@ export function syntheticRun(nodeIds: readonly string[] = ["kc-0", "kc-1", "kc-2
     target: "docker",
     sessionMode: "volatile",
     cacheMode: "ispn",
+    failoverSettings: {
+      cacheStack: "jdbc-ping-fast-fd",
+      cacheConfigFile: "fast-failure-detection.xml",
+      clusterTls: false,
+      healthCheck: { intervalSeconds: 1, timeoutSeconds: 1, fall: 2 },
+      safeRetryAfterSeconds: 4,
+    },
     clusterSize: nodeIds.length,
     nodes: nodeIds.map((id) => ({ id, nodeName: `${id}.node` })),
     rounds: 2,

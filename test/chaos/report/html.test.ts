@@ -22,6 +22,9 @@ describe("HTML report", () => {
     expect(html).toContain('<header class="v-failed">');
     expect(html).toContain("seed <strong>42</strong>");
     expect(html).toContain("<tr><td>nodes</td><td>kc-0 (kc-0.node), kc-1 (kc-1.node), kc-2 (kc-2.node)</td></tr>");
+    expect(html).toContain(
+      "<tr><td>failover settings</td><td>cache stack jdbc-ping-fast-fd (fast-failure-detection.xml), cluster TLS off,",
+    );
     expect(html).toContain("<h3>Round 2 — victims: kc-2 (4 sessions)</h3>");
     expect(html).toContain("<li><code>user-4#2 on kc-2</code></li>");
     expect(html).toContain('<td class="num bad">8/12</td>');
