@@ -20,6 +20,15 @@ export const docker = new Docker();
 /** Config keys by path (`keycloak.nodes`) without the namespace. */
 export type StackConfig = Record<string, string | number | boolean>;
 
+/**
+ * The project's tuned failover, as the dev stack (Pulumi.dev.yaml) sets it; a unit test keeps the
+ * two in step (test/stacks/dev-stack.test.ts).
+ */
+export const TunedFailover: StackConfig = {
+  "keycloak.cacheConfigFile": "stacks/cache/fast-failure-detection.xml",
+  "keycloak.clusterTls": false,
+};
+
 /** The local images the offline scripts build (no registry here). */
 export function localImages(sessionMode: "persistent" | "volatile"): StackConfig {
   const haproxy = execFileSync("docker", ["image", "ls", "--format", "{{.Repository}}:{{.Tag}}", "keycloak-cluster/haproxy"], {
