@@ -43,6 +43,8 @@ What must hold:
   --sessions N            logged-in sessions, spread over all nodes (default: 30)
   --in-flight N           logins in progress and unredeemed codes per node per round (default: 2)
   --traffic-rate N        requests per second through the load balancer during a round (default: 10)
+  --hold SECONDS          keep each round's fault at least this long after it is verified (the
+                          checks run first; traffic continues), then restore (default: 0)
 
 Running:
   --dry-run               check the steady state and print the plan; touch nothing
@@ -94,6 +96,7 @@ export function parseOptions(argv: readonly string[], now: Date = new Date()): C
         sessions: { type: "string" },
         "in-flight": { type: "string" },
         "traffic-rate": { type: "string" },
+        hold: { type: "string" },
         "dry-run": { type: "boolean" },
         yes: { type: "boolean" },
         restore: { type: "boolean" },
@@ -125,6 +128,7 @@ export function parseOptions(argv: readonly string[], now: Date = new Date()): C
     sessions: wholeNumber(problems, "--sessions", values.sessions, 30, 1, 10000),
     inFlightPerNode: wholeNumber(problems, "--in-flight", values["in-flight"], 2, 0, 100),
     trafficPerSecond: wholeNumber(problems, "--traffic-rate", values["traffic-rate"], 10, 1, 200),
+    holdMs: 1000 * wholeNumber(problems, "--hold", values.hold, 0, 0, 600),
     allowLoss: values["allow-loss"] ?? false,
     dryRun: values["dry-run"] ?? false,
     yes: values.yes ?? false,

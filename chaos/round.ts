@@ -64,7 +64,9 @@ export async function runRound(run: RunContext, plan: RoundPlan): Promise<boolea
     try {
       faultAt = run.at();
       if ((await inject(run, round, targets)) && (await verify(run, round, targets))) {
+        const verifiedAt = performance.now();
         seen = await checksDuringFault(run, round, survivors);
+        await hold(run, round, verifiedAt);
       }
     } finally {
       restored = await restore(run, round, targets);
@@ -177,6 +179,21 @@ async function checksDuringFault(run: RunContext, round: number, survivors: read
   markLost(run, userinfo);
   run.timing(round, "checks during fault", t0);
   return seen;
+}
+
+/** Keeps the fault until `--hold` has passed since it was verified (traffic goes on meanwhile). */
+async function hold(run: RunContext, round: number, verifiedAt: number): Promise<void> {
+  const left = Math.round(run.options.holdMs - (performance.now() - verifiedAt));
+  if (left > 0) {
+    run.emit({
+      type: "log",
+      at: run.at(),
+      level: "info",
+      message: `round ${round}: holding the fault ${(left / 1000).toFixed(1)} s more (--hold)`,
+    });
+    await run.deps.sleep(left);
+    run.guard();
+  }
 }
 
 /** Restores every victim, each on its own and bounded in time; clears the record when all are back. Never throws. */

@@ -15,6 +15,8 @@ export interface RunOptions extends Pick<RunConfig, "rounds" | "seed" | "fault" 
   readonly inFlightPerNode: number;
   /** Continuous traffic through the load balancer during each round. */
   readonly trafficPerSecond: number;
+  /** Each fault is kept at least this long after it is verified (the checks first, then a wait). */
+  readonly holdMs: number;
   readonly steadyTimeoutMs: number;
   readonly restoreTimeoutMs: number;
   readonly faultTimeoutMs: number;

@@ -50,7 +50,9 @@ export function haproxyConfig(options: HaproxyOptions): string {
     "  log global",
     "  option httplog",
     "  option forwardfor",
-    "  timeout connect 2s",
+    // Nodes share a network: a connect that takes longer goes to a node that is gone (a killed
+    // container's address answers nothing), and is retried on another node.
+    "  timeout connect 500ms",
     "  timeout client 60s",
     "  timeout server 60s",
     `  timeout check ${ReadinessCheck.timeoutSeconds}s`,

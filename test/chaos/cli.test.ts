@@ -57,6 +57,12 @@ describe("options", () => {
     expect(parseOptions([])).toMatchObject({ stack: "dev", rounds: 3, fault: undefined, nodesPerFault: 1, sessions: 30, dryRun: false });
   });
 
+  it("holds each fault for --hold seconds (0 by default, at most 600)", () => {
+    expect(parseOptions([]).holdMs).toBe(0);
+    expect(parseOptions(["--hold", "60"]).holdMs).toBe(60_000);
+    expect(() => parseOptions(["--hold", "601"])).toThrow(UsageError);
+  });
+
   it("refuses an unknown flag", () => {
     expect(() => parseOptions(["--victims", "2"])).toThrow(/Unknown option '--victims'/);
   });

@@ -19,6 +19,7 @@ const options: RunOptions = {
   allowLoss: false,
   inFlightPerNode: 2,
   trafficPerSecond: 5,
+  holdMs: 0,
   steadyTimeoutMs: 0,
   restoreTimeoutMs: 1000,
   faultTimeoutMs: 50,
@@ -75,6 +76,29 @@ describe("a run on a healthy cluster", () => {
     const old = await setup();
     await runChaos(run({ rounds: 1 }), old.deps);
     expect(old.recorder.of("run-start")[0].config).not.toHaveProperty("failoverSettings");
+  });
+
+  it("--hold keeps the fault after the checks until the hold has passed since it was verified, then restores", async () => {
+    const { deps, recorder } = await setup();
+    const slept: number[] = [];
+    const result = await runChaos(run({ rounds: 1, holdMs: 60_000 }), {
+      ...deps,
+      sleep: async (ms: number) => {
+        slept.push(ms);
+      },
+    });
+    expect(result.verdict).toBe("passed");
+    const held = slept.filter((ms) => ms > 50_000 && ms <= 60_000);
+    expect(held).toHaveLength(1);
+    const events = recorder.events.map((e) => (e.type === "log" ? `log:${e.message}` : e.type === "fault" ? `fault:${e.action}` : e.type));
+    const holding = events.findIndex((e) => e.startsWith("log:round 1: holding the fault"));
+    const restore = events.indexOf("fault:restore");
+    // After the last check of the fault, before the restore.
+    expect(events.lastIndexOf("check", restore)).toBeLessThan(holding);
+    expect(holding).toBeLessThan(restore);
+    const none = await setup();
+    await runChaos(run({ rounds: 1 }), none.deps);
+    expect(none.recorder.events.some((e) => e.type === "log" && e.message.includes("holding"))).toBe(false);
   });
 
   it("checks userinfo, refresh and the SSO cookie on EVERY survivor and through the load balancer, never on the victim", async () => {

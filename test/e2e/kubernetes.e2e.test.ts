@@ -18,7 +18,18 @@ import { ChaosEvent } from "../../chaos/events";
 import { nodeHealth } from "../../chaos/probes/cluster";
 import { KeycloakVersion } from "../../components/keycloak/version";
 import { localKeycloakImage } from "../../offline/local-image";
-import { changes, chaos, checkFailures, clusterOutputs, eventually, reportsDir, repoRoot, selectStack, StackConfig } from "./harness";
+import {
+  changes,
+  chaos,
+  checkFailures,
+  clusterOutputs,
+  eventually,
+  reportsDir,
+  repoRoot,
+  selectStack,
+  StackConfig,
+  TunedFailover,
+} from "./harness";
 import {
   KubeObject,
   kubeConfig,
@@ -260,8 +271,8 @@ describe("real pods on the one-node cluster", () => {
     "kubernetes.managementFrom[0]": "10.244.0.1/32",
   });
 
-  async function deployPods(namespace: string, mode: "persistent" | "volatile"): Promise<Stack> {
-    const stack = await selectStack(namespace, podsConfig(namespace, mode));
+  async function deployPods(namespace: string, mode: "persistent" | "volatile", extra: StackConfig): Promise<Stack> {
+    const stack = await selectStack(namespace, { ...podsConfig(namespace, mode), ...extra });
     deployed.push(stack);
     const result = await timed(`pods ${mode}: up to all pods Ready`, () => stack.up({ onOutput: () => undefined }));
     expect(result.summary.result).toBe("succeeded");
@@ -281,8 +292,13 @@ describe("real pods on the one-node cluster", () => {
   }
 
   /** Runs a case on a deployed stack, then saves its pods' logs (reports/e2e/<case>/pods) and destroys it, pass or fail. */
-  async function withPods(namespace: string, mode: "persistent" | "volatile", body: (stack: Stack) => Promise<void>): Promise<void> {
-    const stack = await deployPods(namespace, mode);
+  async function withPods(
+    namespace: string,
+    mode: "persistent" | "volatile",
+    extra: StackConfig,
+    body: (stack: Stack) => Promise<void>,
+  ): Promise<void> {
+    const stack = await deployPods(namespace, mode, extra);
     try {
       await body(stack);
     } finally {
@@ -320,8 +336,8 @@ describe("real pods on the one-node cluster", () => {
     );
   });
 
-  it("persistent sessions: up waits for every pod Ready, one cluster of 3; deleted pods lose no session", () =>
-    withPods("e2e-pods-p", "persistent", async (stack) => {
+  it("persistent sessions on the tuned failover (as the dev stack): up waits for every pod Ready, one cluster of 3; deleted pods lose no session", () =>
+    withPods("e2e-pods-p", "persistent", TunedFailover, async (stack) => {
       const outputs = await clusterOutputs(stack);
       if (outputs.driver.kind !== "kubernetes") {
         throw new Error("expected a kubernetes driver handle");
@@ -342,12 +358,15 @@ describe("real pods on the one-node cluster", () => {
       );
       expect(run.code).toBe(0);
       expect(run.journal.events.find((e) => e.type === "run-end")).toMatchObject({ verdict: "passed", lost: [] });
+      expect(run.journal.events.find((e) => e.type === "run-start")).toMatchObject({
+        config: { failoverSettings: { cacheStack: "jdbc-ping-fast-fd", clusterTls: false, safeRetryAfterSeconds: null } },
+      });
       expect(run.journal.events.filter((e) => e.type === "fault" && e.action === "verified" && e.ok)).toHaveLength(2);
       console.log(`a deleted pod back to Ready (s): ${restoreSeconds(run.journal.events).join(", ")}`);
     }));
 
   it("volatile sessions: one pod force-deleted per round loses nothing; two of three at once lose sessions, and the run names them", () =>
-    withPods("e2e-pods-v", "volatile", async (stack) => {
+    withPods("e2e-pods-v", "volatile", {}, async (stack) => {
       const one = await chaos(
         ["--stack", stack.name, "--rounds", "2", "--seed", "5", "--sessions", "24", "--fault", "force-delete"],
         reportsDir("k8s-volatile"),

@@ -21,6 +21,7 @@ describe("HAProxy configuration", () => {
     expect(config).toContain("default-server check port 9000 inter 1s fall 2 rise 2 init-addr last,libc,none resolvers nodes");
     expect(config).toContain("nameserver dns 127.0.0.11:53");
     expect(config).toContain("timeout check 1s");
+    expect(config).toContain("timeout connect 500ms");
   });
 
   it("retries on another node: any request that never reached a node, only public GETs and HEADs that did", () => {
