@@ -49,6 +49,9 @@ export function haproxyConfig(options: HaproxyOptions): string {
     "  mode http",
     "  log global",
     "  option httplog",
+    // Only failed or abnormal requests are logged: a log line per request cost a third of the
+    // load balancer's throughput here (bench:lb).
+    "  option dontlog-normal",
     "  option forwardfor",
     // Nodes share a network: a connect that takes longer goes to a node that is gone (a killed
     // container's address answers nothing), and is retried on another node.
@@ -73,6 +76,9 @@ export function haproxyConfig(options: HaproxyOptions): string {
     "",
     "backend keycloak",
     "  balance roundrobin",
+    // Idle connections to the nodes serve any client's next request (Keycloak keeps no state per
+    // connection); "safe" opened a connection per request as round robin moved between nodes.
+    "  http-reuse always",
     "  acl safe_to_repeat method GET HEAD",
     "  acl public_path path_beg /realms/",
     "  http-request disable-l7-retry unless safe_to_repeat public_path",

@@ -38,6 +38,11 @@ describe("HAProxy configuration", () => {
     );
   });
 
+  it("logs only failed requests and reuses connections to the nodes for any client (bench:lb)", () => {
+    expect(config).toContain("option dontlog-normal");
+    expect(config).toContain("http-reuse always");
+  });
+
   it("never proxies management paths", () => {
     expect(config).toContain("http-request deny deny_status 404 if { path_beg /health /metrics }");
   });
