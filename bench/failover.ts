@@ -75,6 +75,7 @@ async function main() {
         }
       } finally {
         await stack.destroy({ onOutput: () => undefined });
+        await stack.workspace.removeStack(name);
       }
     }
   }
