@@ -41,13 +41,7 @@ async function main() {
   if (outputs.driver.kind !== "docker") {
     throw new Error(`bench:lb measures a docker stack's published ports; ${values.stack} is ${outputs.driver.kind}`);
   }
-  const settings = {
-    issuerUrl: outputs.issuerUrl,
-    publicUrl: outputs.publicUrl,
-    clientId: outputs.clientId,
-    clientSecret: outputs.clientSecret,
-  };
-  const config = await clientFor(settings, outputs.loadBalancerUrl);
+  const config = await clientFor(outputs, outputs.loadBalancerUrl);
   const browser = new Browser(outputs.publicUrl, outputs.loadBalancerUrl);
   const login = await openLoginPage(browser, config, outputs.redirectUri);
   const user = outputs.testUsers[0];

@@ -79,8 +79,7 @@ export class KeycloakProbes implements ClusterProbes {
     const base = this.url(route);
     let config = this.configs.get(base);
     if (!config) {
-      const o = this.outputs;
-      config = clientFor({ issuerUrl: o.issuerUrl, publicUrl: o.publicUrl, clientId: o.clientId, clientSecret: o.clientSecret }, base);
+      config = clientFor(this.outputs, base);
       // A failed discovery (node down) is retried next time.
       config.catch(() => this.configs.delete(base));
       this.configs.set(base, config);
