@@ -168,8 +168,8 @@ function sharedRules(config: LenientConfig, values: Record<string, unknown>, pro
 export const ReservedConnections = 10;
 /** PostgreSQL's default `max_connections`, which the managed database keeps. */
 export const ManagedMaxConnections = 100;
-/** Connections per node when keycloak.dbPoolMaxSize is not set, if the database has room for them. */
-export const DefaultPoolMaxSize = 20;
+/** Connections per node when keycloak.dbPoolMaxSize is not set (Keycloak's own default), if the database has room for them. */
+export const DefaultPoolMaxSize = 100;
 
 /** The database's connection limit as the stack knows it. */
 function maxConnections(config: LenientConfig): number {

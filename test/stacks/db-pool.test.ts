@@ -14,12 +14,14 @@ const external = (extra: Record<string, unknown> = {}) => ({
 const poolOf = (values: Record<string, unknown>) => modelOf(values, context).spec.keycloak.dbPoolMaxSize;
 
 describe("each node's database pool", () => {
-  it("defaults to 20, or to what fits in the managed database's 100 connections (10 kept free)", () => {
-    expect(poolOf({})).toBe(20);
-    expect(poolOf({ keycloak: { nodes: 4 } })).toBe(20);
+  it("defaults to what fits in the managed database's 100 connections (10 kept free), at most Keycloak's 100", () => {
+    expect(poolOf({})).toBe(30);
+    expect(poolOf({ keycloak: { nodes: 1 } })).toBe(90);
+    expect(poolOf({ keycloak: { nodes: 4 } })).toBe(22);
     expect(poolOf({ keycloak: { nodes: 5 } })).toBe(18);
     expect(poolOf({ keycloak: { nodes: 30 }, docker: { maxNodes: 32 } })).toBe(3);
-    expect(poolOf({ keycloak: { nodes: 30 }, docker: { maxNodes: 32 }, database: external({ maxConnections: 1000 }) })).toBe(20);
+    expect(poolOf({ keycloak: { nodes: 30 }, docker: { maxNodes: 32 }, database: external({ maxConnections: 1000 }) })).toBe(33);
+    expect(poolOf({ database: external({ maxConnections: 10000 }) })).toBe(100);
   });
 
   it("keeps a size that fits", () => {
