@@ -12,7 +12,7 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { chaos, localImages, removeLeftovers, repoRoot, selectStack, StackConfig, TunedFailover } from "../test/e2e/harness";
+import { chaos, ChaosPorts, localImages, removeLeftovers, repoRoot, selectStack, StackConfig, TunedFailover } from "../test/e2e/harness";
 import { cells, FailoverNumbers, failoverNumbers, ratio } from "./failover-summary";
 
 const { values } = parseArgs({
@@ -33,7 +33,6 @@ const Profiles: Record<string, StackConfig> = {
   defaults: {},
   tuned: TunedFailover,
 };
-const ports = { "docker.loadBalancerPort": 38080, "docker.nodeHttpBasePort": 38180, "docker.nodeManagementBasePort": 39100 };
 
 /** JGroups views the nodes installed since `since` (ISO time): new and merged views. */
 function viewChanges(prefix: string, since: string): number {
@@ -55,7 +54,7 @@ async function main() {
   for (const mode of modes) {
     for (const [profile, config] of Object.entries(Profiles)) {
       const name = `bench-${mode.slice(0, 3)}-${profile}`;
-      const stack = await selectStack(name, { ...ports, "keycloak.nodes": 3, "realm.testUsers": 6, ...localImages(mode), ...config });
+      const stack = await selectStack(name, { ...ChaosPorts, "keycloak.nodes": 3, "realm.testUsers": 6, ...localImages(mode), ...config });
       console.log(`\n=== ${mode} / ${profile}: pulumi up ${name}`);
       try {
         await stack.up({ onOutput: () => undefined });

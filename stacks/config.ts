@@ -166,49 +166,45 @@ function sharedRules(config: LenientConfig, values: Record<string, unknown>, pro
 
 /** Connections the nodes' pools leave free: JDBC_PING2's short connections, PostgreSQL's own, an operator's psql. */
 export const ReservedConnections = 10;
-/** PostgreSQL's default `max_connections`, which the managed database keeps. */
-export const ManagedMaxConnections = 100;
-/** Connections per node when keycloak.dbPoolMaxSize is not set (Keycloak's own default), if the database has room for them. */
-export const DefaultPoolMaxSize = 100;
+/** `max_connections` the stack gives its managed database unless database.maxConnections says otherwise. */
+export const ManagedMaxConnections = 200;
+/** PostgreSQL's own default `max_connections`: what an external database is assumed to allow unless database.maxConnections says. */
+export const PostgresMaxConnections = 100;
+/**
+ * Connections per node when keycloak.dbPoolMaxSize is not set. A constant, not "what fits": a size
+ * that followed the node count would change every node's settings, and so replace every node, when
+ * the cluster is scaled. 30 held through a frozen node here (20 did not: requests waiting for it held them all).
+ */
+export const DefaultPoolMaxSize = 30;
 
 /** The database's connection limit as the stack knows it. */
 function maxConnections(config: LenientConfig): number {
-  return config.database?.mode === DatabaseMode.External
-    ? (config.database.maxConnections ?? ManagedMaxConnections)
-    : ManagedMaxConnections;
-}
-
-/** Each node's pool size: the one set, or as many as fit (at most {@link DefaultPoolMaxSize}). */
-export function poolMaxSize(nodes: number, limit: number, set: number | undefined): number {
-  return set ?? Math.min(DefaultPoolMaxSize, Math.floor((limit - ReservedConnections) / nodes));
+  return config.database?.maxConnections ?? (config.database?.mode === DatabaseMode.External ? PostgresMaxConnections : ManagedMaxConnections);
 }
 
 function poolRules(config: LenientConfig, values: Record<string, unknown>, problem: Problem): void {
   const nodes = config.keycloak?.nodes;
-  if (config.database?.mode === DatabaseMode.Managed && isSet(values, "database", "maxConnections")) {
-    problem(
-      "database.maxConnections",
-      `applies only to an external database (database.mode external); the managed one keeps PostgreSQL's ${ManagedMaxConnections}: remove it (pulumi config rm --path database.maxConnections)`,
-    );
-  }
   if (nodes === undefined) {
     return;
   }
   const limit = maxConnections(config);
   const free = limit - ReservedConnections;
-  const set = config.keycloak?.dbPoolMaxSize;
-  const raise = config.database?.mode === DatabaseMode.External ? ", or raise database.maxConnections to the server's max_connections" : "";
-  if (set !== undefined && nodes * set > free) {
-    problem(
-      "keycloak.dbPoolMaxSize",
-      `${nodes} nodes × ${set} connections = ${nodes * set}, more than the ${free} the database's limit of ${limit} leaves (${ReservedConnections} are kept free); a node that restarts could not connect while the others' pools are full: set it to ${Math.max(1, Math.floor(free / nodes))} or less${raise}`,
-    );
-  } else if (set === undefined && poolMaxSize(nodes, limit, undefined) < 2) {
-    problem(
-      "keycloak.nodes",
-      `${nodes} nodes leave fewer than 2 database connections each under the database's limit of ${limit}: use fewer nodes${raise || ", or an external database (database.mode external with database.maxConnections)"}`,
-    );
+  const pool = config.keycloak?.dbPoolMaxSize ?? DefaultPoolMaxSize;
+  if (nodes * pool <= free) {
+    return;
   }
+  const fits = Math.floor(free / nodes);
+  const size = fits >= 1 ? `set keycloak.dbPoolMaxSize to ${fits} or less, or ` : "";
+  const needed = nodes * pool + ReservedConnections;
+  const raise =
+    config.database?.mode === DatabaseMode.External
+      ? `raise database.maxConnections to ${needed} (the server's max_connections must allow it)`
+      : `raise database.maxConnections to ${needed} (the managed database is started with it)`;
+  const chosen = isSet(values, "keycloak", "dbPoolMaxSize");
+  problem(
+    chosen ? "keycloak.dbPoolMaxSize" : "keycloak.nodes",
+    `${nodes} nodes × ${pool} connections${chosen ? "" : " (the default pool)"} = ${nodes * pool}, more than the ${free} the database's limit of ${limit} leaves (${ReservedConnections} are kept free); a node that restarts could not connect while the others' pools are full: ${size}${raise}`,
+  );
 }
 
 function databaseRules(config: LenientConfig, values: Record<string, unknown>, problem: Problem): void {
@@ -263,7 +259,7 @@ function buildModel(raw: RawConfig, context: TargetContext, cacheConfig: CacheCo
       resources: withDefaults(kc.resources, module.defaults.keycloak),
       logLevel: kc.logLevel,
       ...(cacheConfig ? { cacheConfig } : {}),
-      dbPoolMaxSize: poolMaxSize(kc.nodes, maxConnections(raw), kc.dbPoolMaxSize),
+      dbPoolMaxSize: kc.dbPoolMaxSize ?? DefaultPoolMaxSize,
       clusterTls: kc.clusterTls,
     },
     database: database(raw, module.defaults),
@@ -290,6 +286,7 @@ function database(raw: RawConfig, defaults: TargetModule<Target, unknown, unknow
     username: db.username,
     resources: withDefaults(db.resources, defaults.database),
     storageGb: db.storageGb ?? defaults.storageGb ?? 10,
+    maxConnections: db.maxConnections ?? ManagedMaxConnections,
   };
 }
 

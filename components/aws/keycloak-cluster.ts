@@ -210,6 +210,17 @@ export class AwsKeycloakCluster extends KeycloakClusterComponent {
       { namePrefix: `${this.prefix}-db-`, subnetIds: network.privateSubnetIds, tags },
       this.child,
     );
+    // The connection limit every node's pool was checked against (RDS's own depends on the instance's memory).
+    const parameters = new aws.rds.ParameterGroup(
+      `${name}-db-params`,
+      {
+        namePrefix: `${this.prefix}-db-params-`,
+        family: `postgres${target.rds.engineVersion.split(".")[0]}`,
+        parameters: [{ name: "max_connections", value: String(database.maxConnections), applyMethod: "pending-reboot" }],
+        tags,
+      },
+      this.child,
+    );
     const db = new aws.rds.Instance(
       `${name}-db`,
       {
@@ -225,6 +236,7 @@ export class AwsKeycloakCluster extends KeycloakClusterComponent {
         // The master password lives in Secrets Manager, managed by RDS; the nodes read it at boot.
         manageMasterUserPassword: true,
         dbSubnetGroupName: subnets.name,
+        parameterGroupName: parameters.name,
         vpcSecurityGroupIds: [group.id],
         publiclyAccessible: false,
         multiAz: target.production,

@@ -7,7 +7,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSpec, ManagedDatabaseSpec, ResourceSpec } from "../keycloak/model";
 import { literalValue, NodeValue } from "../keycloak/node-value";
-import { HealthPaths, KeycloakPorts, SecretEnv, databaseUrl, nodeEnvironment, realmImportFile, startCommand } from "../keycloak/settings";
+import { HealthPaths, KeycloakPorts, SecretEnv, databaseUrl, nodeEnvironment, postgresCommand, realmImportFile, startCommand } from "../keycloak/settings";
 import { haproxyConfig } from "./haproxy";
 
 /** Docker-specific settings; everything else comes from the model. */
@@ -115,6 +115,7 @@ export function postgresArgs(
         `POSTGRES_PASSWORD=${password}`,
       ]),
     ),
+    command: postgresCommand(database),
     volumes: [{ volumeName: inputs.volume, containerPath: "/var/lib/postgresql/data" }],
     networksAdvanced: [{ name: inputs.network, aliases: [names.db] }],
     healthcheck: {

@@ -128,6 +128,8 @@ export interface ManagedDatabaseSpec {
   readonly resources: ResourceSpec;
   /** Size of its volume (kubernetes, openshift, aws). */
   readonly storageGb: number;
+  /** PostgreSQL's `max_connections`: every node's pool must fit in it. */
+  readonly maxConnections: number;
 }
 
 /** PostgreSQL the stack does not run. */

@@ -3,7 +3,7 @@
  * result; none of them spells a KC_* name itself. Per-node values (the node's name, the address
  * it advertises) may come from the runtime: see {@link NodeValue}.
  */
-import { CacheMode, ClusterSpec, DatabaseMode, Discovery, SessionMode } from "./model";
+import { CacheMode, ClusterSpec, DatabaseMode, Discovery, ManagedDatabaseSpec, SessionMode } from "./model";
 import { NodeValue } from "./node-value";
 
 /** Container ports every Keycloak node listens on. */
@@ -210,6 +210,11 @@ export function envName(option: string): string {
 
 export function toArgs(options: KeycloakOptions): string[] {
   return Object.entries(options).map(([key, value]) => `--${key}=${value}`);
+}
+
+/** The managed database's server command (the postgres image's entry point runs it): its connection limit set. */
+export function postgresCommand(database: ManagedDatabaseSpec): string[] {
+  return ["postgres", "-c", `max_connections=${database.maxConnections}`];
 }
 
 /** PostgreSQL JDBC URL. */

@@ -1,7 +1,7 @@
 /** PostgreSQL for the kubernetes and openshift targets when the stack manages its own database: one StatefulSet and its headless Service. */
 import type * as k8s from "@pulumi/kubernetes";
 import { ManagedDatabaseSpec } from "../keycloak/model";
-import { PostgresPort } from "../keycloak/settings";
+import { PostgresPort, postgresCommand } from "../keycloak/settings";
 import {
   containerSecurity,
   CredentialKeys,
@@ -39,6 +39,7 @@ export function databaseStatefulSetSpec(
             name: "postgres",
             image: target.databaseImage,
             imagePullPolicy: target.imagePullPolicy,
+            args: postgresCommand(database),
             env: [
               { name: "POSTGRES_DB", value: database.name },
               { name: "POSTGRES_USER", value: database.username },

@@ -33,11 +33,11 @@ const Bridges = [
   { name: "kc-standin-docker0-b", subnet: "10.233.0.0/24", address: "10.233.0.12" },
 ];
 const Instances: (InstanceValues & { readonly port: number })[] = [
-  { "instance-id": "i-0standina", "local-ipv4": "10.231.0.11", "placement/availability-zone": "eu-west-1a", port: 38291 },
-  { "instance-id": "i-0standinb", "local-ipv4": "10.231.0.12", "placement/availability-zone": "eu-west-1b", port: 38292 },
+  { "instance-id": "i-0standina", "local-ipv4": "10.231.0.11", "placement/availability-zone": "eu-west-1a", port: 28291 },
+  { "instance-id": "i-0standinb", "local-ipv4": "10.231.0.12", "placement/availability-zone": "eu-west-1b", port: 28292 },
 ];
 const password = "stand-in-only-password";
-const publicUrl = "http://127.0.0.1:38290";
+const publicUrl = "http://127.0.0.1:28290";
 
 const spec: ClusterSpec = {
   environment: "dev",
@@ -56,7 +56,7 @@ const spec: ClusterSpec = {
     dbPoolMaxSize: 20,
     clusterTls: true,
   },
-  database: { mode: "managed", name: "keycloak", username: "keycloak", resources: {}, storageGb: 20 },
+  database: { mode: "managed", name: "keycloak", username: "keycloak", resources: {}, storageGb: 20, maxConnections: 200 },
   loadBalancer: { affinity: false },
   realm: { name: "chaos", clientId: "chaos-cli", redirectUri: `${publicUrl}/cb`, testUsers: 2 },
 };

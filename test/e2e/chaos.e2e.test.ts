@@ -11,13 +11,12 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chaos, leftovers, localImages, removeLeftovers, reportsDir, selectStack, StackConfig, TunedFailover } from "./harness";
+import { chaos, ChaosPorts, leftovers, localImages, removeLeftovers, reportsDir, selectStack, StackConfig, TunedFailover } from "./harness";
 
-const ports = { "docker.loadBalancerPort": 38080, "docker.nodeHttpBasePort": 38180, "docker.nodeManagementBasePort": 39100 };
 const deployed: Stack[] = [];
 
 async function deploy(name: string, config: StackConfig): Promise<Stack> {
-  const stack = await selectStack(name, { ...ports, "keycloak.nodes": 3, "realm.testUsers": 6, ...config });
+  const stack = await selectStack(name, { ...ChaosPorts, "keycloak.nodes": 3, "realm.testUsers": 6, ...config });
   deployed.push(stack);
   await stack.up({ onOutput: () => undefined });
   return stack;

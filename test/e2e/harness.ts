@@ -21,6 +21,17 @@ export const docker = new Docker();
 export type StackConfig = Record<string, string | number | boolean>;
 
 /**
+ * Published ports of the chaos cases and the failover benchmark: below the kernel's ephemeral range
+ * (32768+), where an outgoing connection of the engine, kubelet or Pulumi can already hold a port and
+ * make Docker's publish fail with "address already in use".
+ */
+export const ChaosPorts: StackConfig = {
+  "docker.loadBalancerPort": 28080,
+  "docker.nodeHttpBasePort": 28180,
+  "docker.nodeManagementBasePort": 29100,
+};
+
+/**
  * The project's tuned failover, as the dev stack (Pulumi.dev.yaml) sets it; a unit test keeps the
  * two in step (test/stacks/dev-stack.test.ts).
  */

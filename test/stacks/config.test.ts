@@ -35,6 +35,7 @@ describe("defaults", () => {
       username: "keycloak",
       resources: { limits: { cpus: 1, memoryMb: 512 } },
       storageGb: 10,
+      maxConnections: 200,
     });
     expect(spec.realm).toEqual({
       name: "chaos",
@@ -288,7 +289,7 @@ describe("bad configuration: one exact message per problem", () => {
     ],
     [
       "more nodes than the load balancer holds",
-      { keycloak: { nodes: 12 } },
+      { keycloak: { nodes: 12 }, database: { maxConnections: 500 } },
       ["keycloak.nodes: 12 nodes exceed docker.maxNodes (9); lower keycloak.nodes or raise docker.maxNodes"],
     ],
     [

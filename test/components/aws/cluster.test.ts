@@ -134,6 +134,9 @@ describe("the aws stack under mocks", () => {
       backupRetentionPeriod: 1,
     });
     expect(db).not.toHaveProperty("password");
+    const parameters = one(run.recorder, "aws:rds/parameterGroup:ParameterGroup").inputs;
+    expect(parameters).toMatchObject({ family: "postgres17", parameters: [{ name: "max_connections", value: "200", applyMethod: "pending-reboot" }] });
+    expect(db.parameterGroupName).toBe("keycloak-db-params");
     expect(one(run.recorder, "aws:rds/subnetGroup:SubnetGroup").inputs.subnetIds).toEqual([
       "keycloak-private-0-id",
       "keycloak-private-1-id",

@@ -47,8 +47,9 @@ describe("the dev stack under mocks", () => {
     }
   });
 
-  it("gives PostgreSQL a named volume, a health check and no published port", () => {
+  it("gives PostgreSQL a named volume, the stack's connection limit, a health check and no published port", () => {
     const db = run.recorder.named("keycloak-db");
+    expect(db.inputs.command).toEqual(["postgres", "-c", "max_connections=200"]);
     expect(db.inputs.volumes).toEqual([{ volumeName: "kc-dev-pgdata", containerPath: "/var/lib/postgresql/data" }]);
     expect(db.inputs.healthcheck).toMatchObject({ tests: ["CMD", "pg_isready", "-h", "127.0.0.1", "-U", "keycloak", "-d", "keycloak"] });
     expect(db.inputs.ports).toBeUndefined();
@@ -178,6 +179,16 @@ describe("node count, session mode and affinity come from config", () => {
     const run = await runProgram({ ...devConfig, keycloak: { nodes: 5 } }, "five");
     await resolve(run.outputs.nodes as never);
     expect(run.recorder.ofType(Container).filter((c) => String(c.inputs.name).includes("-kc-"))).toHaveLength(5);
+  });
+
+  it("3 → 4 nodes leaves the existing nodes' and the database's inputs as they were (nothing to replace)", async () => {
+    const inputsOf = async (nodes: number) => {
+      const run = await runProgram({ ...devConfig, keycloak: { ...devConfig.keycloak, nodes } }, "scale");
+      await resolve(run.outputs.nodes as never);
+      return ["keycloak-db", "keycloak-kc-0", "keycloak-kc-1", "keycloak-kc-2"].map((name) => run.recorder.named(name).inputs);
+    };
+    const three = await inputsOf(3);
+    expect(await inputsOf(4)).toEqual(three);
   });
 
   it("volatile sessions on an optimized image: features-disabled is baked, not passed; start --optimized", async () => {
