@@ -1,21 +1,13 @@
 /** What a node's management port says about the cluster: readiness and cluster size. */
+import { parseClusterSize } from "../../components/keycloak/metrics";
 import { FetchLike } from "../oidc/routing";
+
 
 export interface NodeHealth {
   readonly ready: boolean;
   /** `vendor_cluster_size` from /metrics; undefined when the node did not answer. */
   readonly clusterSize?: number;
   readonly error?: string;
-}
-
-/** Reads the cluster size Infinispan reports from Prometheus text. */
-export function parseClusterSize(metrics: string): number | undefined {
-  const line = metrics.split("\n").find((l) => /^vendor_cluster_size(\{[^}]*\})?\s/.test(l));
-  if (!line) {
-    return undefined;
-  }
-  const value = Number(line.trim().split(/\s+/).pop());
-  return Number.isFinite(value) ? value : undefined;
 }
 
 export async function nodeHealth(managementUrl: string, timeoutMs = 5000, fetchImpl: FetchLike = fetch): Promise<NodeHealth> {

@@ -1,8 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterSpec, DatabaseMode } from "../keycloak/model";
+import { CacheMode, ClusterSpec, DatabaseMode } from "../keycloak/model";
 import { issuerUrl, ReadinessCheck, RetryAfterSeconds } from "../keycloak/settings";
 import { KeycloakClusterComponent } from "../shared/cluster";
+import { ClusterGate, gateNode } from "../shared/cluster-gate";
 import { clusterSecrets } from "../shared/cluster-secrets";
 import { DriverHandle } from "../shared/outputs";
 import {
@@ -56,18 +57,34 @@ export class DockerKeycloakCluster extends KeycloakClusterComponent {
       adminPassword: secrets.adminPassword,
       realmJson: secrets.realmJson,
     };
-    // On an empty database, nodes started together can crash in the schema migration: the
-    // first node starts alone and the others wait until it is healthy.
-    const first = new docker.Container(`${name}-kc-0`, keycloakNodeArgs(spec, target, 0, nodeInputs), {
-      ...child,
-      dependsOn: db ? [db] : [],
-    });
-    const others = Array.from(
-      { length: spec.keycloak.nodes - 1 },
-      (_, i) =>
-        new docker.Container(`${name}-kc-${i + 1}`, keycloakNodeArgs(spec, target, i + 1, nodeInputs), { ...child, dependsOn: [first] }),
-    );
-    const nodes = [first, ...others];
+    // One node at a time, on the first `up` and on every change that replaces nodes: node i+1 is
+    // created (or deleted and recreated: the names are fixed) only after node i is healthy and
+    // every running node reports one cluster of all of them (ClusterGate). On an empty database
+    // this also keeps nodes from racing in the schema migration; on a change, the nodes not yet
+    // replaced keep serving and keep the sessions' other copy.
+    const gateNodes = Array.from({ length: spec.keycloak.nodes }, (_, i) => gateNode(`kc-${i}`, nodeUrls(target, i).managementUrl));
+    const nodes: docker.Container[] = [];
+    let previous: pulumi.Resource | undefined = db;
+    for (let i = 0; i < spec.keycloak.nodes; i++) {
+      const node = new docker.Container(`${name}-kc-${i}`, keycloakNodeArgs(spec, target, i, nodeInputs), {
+        ...child,
+        dependsOn: previous ? [previous] : [],
+        deleteBeforeReplace: true,
+      });
+      previous = new ClusterGate(
+        `${name}-kc-${i}-joined`,
+        {
+          index: i,
+          generation: node.id,
+          nodes: gateNodes,
+          clustered: spec.keycloak.cacheMode !== CacheMode.Local,
+          timeoutSeconds: target.readyTimeoutSeconds,
+        },
+        { ...child, dependsOn: [node] },
+      );
+      nodes.push(node);
+    }
+    const first = nodes[0];
 
     new docker.Container(
       `${name}-lb`,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { nodeHealth, parseClusterSize } from "../../chaos/probes/cluster";
+import { nodeHealth } from "../../chaos/probes/cluster";
+import { parseClusterSize } from "../../components/keycloak/metrics";
 
 describe("cluster size from metrics", () => {
   it("reads vendor_cluster_size with or without labels", () => {

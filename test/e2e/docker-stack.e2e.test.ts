@@ -1,7 +1,8 @@
 /**
- * The Docker stack through the real Pulumi engine: up, a cluster of N on every node, a
- * browser-style login, the token accepted by every node, refresh on another node, an
- * idempotent second up, 3 → 4 nodes without replacements, and a destroy that leaves nothing.
+ * The Docker stack (volatile sessions) through the real Pulumi engine: up, a cluster of N on
+ * every node, a browser-style login, the token accepted by every node, refresh on another node,
+ * an idempotent second up, a log-level change rolled one node at a time under a session probe
+ * loop with nothing lost, 3 → 4 nodes without replacements, and a destroy that leaves nothing.
  */
 import { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +12,9 @@ import { clientFor } from "../../chaos/oidc/client";
 import { authSessionNode, openLoginPage, redeemCode, submitCredentials } from "../../chaos/oidc/login";
 import { nodeHealth } from "../../chaos/probes/cluster";
 import { ClusterOutputs } from "../../components/shared/outputs";
+import { stepLog, watchSessions } from "./session-watch";
 import {
+  ChaosPorts,
   changes,
   clusterOutputs,
   dockerNodes,
@@ -28,12 +31,10 @@ import {
 const stackName = "e2e-docker";
 const prefix = "kc-e2e-docker";
 const config = {
-  ...localImages("persistent"),
+  ...localImages("volatile"),
+  ...ChaosPorts,
   "keycloak.nodes": 3,
-  "docker.loadBalancerPort": 28080,
-  "docker.nodeHttpBasePort": 28180,
-  "docker.nodeManagementBasePort": 29100,
-  "realm.testUsers": 3,
+  "realm.testUsers": 6,
 };
 
 const timings: Record<string, number> = {};
@@ -131,10 +132,61 @@ describe("docker stack end to end (real engine)", () => {
     expect(changes(result.summary.resourceChanges)).toEqual({});
   });
 
+  it("a log-level change replaces the nodes one at a time, each back in one cluster before the next goes; no session lost", async () => {
+    const settings = { issuerUrl: outputs.issuerUrl, publicUrl: outputs.publicUrl, clientId: outputs.clientId, clientSecret: outputs.clientSecret };
+    const viaLb = await clientFor(settings, outputs.loadBalancerUrl);
+    const sessions = [];
+    for (const user of outputs.testUsers) {
+      const browser = new Browser(outputs.publicUrl, outputs.loadBalancerUrl);
+      const login = await openLoginPage(browser, viaLb, outputs.redirectUri);
+      const tokens = await redeemCode(viaLb, login, await submitCredentials(browser, login, user.username, user.password));
+      sessions.push({ username: user.username, accessToken: tokens.access_token });
+    }
+    const before = dockerNodes(outputs).map((n) => n.container);
+
+    await setConfig(stack, { "keycloak.logLevel": "info,org.infinispan.CLUSTER:debug" });
+    const watch = watchSessions(outputs, sessions);
+    const log = stepLog();
+    const up = await timed("log-level change (rolling)", () =>
+      stack.up({ onOutput: () => undefined, onEvent: log.onEvent }).then(
+        (result) => ({ result }),
+        (error: unknown) => ({ error }),
+      ),
+    );
+    const seen = await watch.stop();
+    if ("error" in up) {
+      throw up.error;
+    }
+    const result = up.result;
+    console.log("rolling update steps:\n  " + log.steps.join("\n  "));
+    console.log(
+      `rolling update under load: ${seen.passed}/${seen.checks} session checks on ready nodes passed; ` +
+        `through the load balancer ${seen.traffic.errors}/${seen.traffic.requests} requests failed ` +
+        `(${((100 * seen.traffic.errors) / Math.max(1, seen.traffic.requests)).toFixed(1)} %), p95 ${seen.traffic.latencyMs.p95} ms`,
+    );
+
+    // Every node replaced; each gate waited again.
+    expect(changes(result.summary.resourceChanges)).toEqual({ replace: 3, update: 3 });
+    // One at a time: node i+1 goes only once node i's gate has seen it back in the cluster.
+    for (let i = 1; i < 3; i++) {
+      const gate = log.steps.indexOf(`end update keycloak-kc-${i - 1}-joined`);
+      const next = log.steps.findIndex((step) => step.endsWith(` keycloak-kc-${i}`));
+      expect(gate, `kc-${i - 1}'s gate in ${log.steps.join(", ")}`).toBeGreaterThanOrEqual(0);
+      expect(next, `kc-${i} after kc-${i - 1}'s gate`).toBeGreaterThan(gate);
+    }
+    expect(seen.lost).toEqual([]);
+    expect(seen.failures).toEqual([]);
+    expect(seen.checks).toBeGreaterThan(sessions.length * 3);
+    outputs = await clusterOutputs(stack);
+    expect(dockerNodes(outputs).map((n) => n.container)).toEqual(before);
+    await expectClusterOf(outputs, 3);
+  });
+
   it("3 → 4 nodes adds one node and replaces none", async () => {
     await setConfig(stack, { "keycloak.nodes": 4 });
     const result = await timed("scale 3 → 4", () => stack.up({ onOutput: () => undefined }));
-    expect(changes(result.summary.resourceChanges)).toEqual({ create: 1 });
+    // The node and its gate; the three gates learn the longer node list (an update that only waits). No node is touched.
+    expect(changes(result.summary.resourceChanges)).toEqual({ create: 2, update: 3 });
     outputs = await clusterOutputs(stack);
     expect(dockerNodes(outputs)).toHaveLength(4);
     await expectClusterOf(outputs, 4);

@@ -34,6 +34,17 @@ describe("the dev stack under mocks", () => {
     expect(run.recorder.ofType("docker:index/volume:Volume").map((n) => n.inputs.name)).toEqual(["kc-dev-pgdata"]);
   });
 
+  it("gates each node: the next one waits until it has joined a cluster of every running node", () => {
+    const gates = run.recorder.ofType("pulumi-nodejs:dynamic/keycloak-cluster:ClusterGate");
+    expect(gates.map((g) => g.name)).toEqual(["keycloak-kc-0-joined", "keycloak-kc-1-joined", "keycloak-kc-2-joined"]);
+    expect(gates[1].inputs).toMatchObject({ index: 1, generation: "keycloak-kc-1-id", clustered: true, timeoutSeconds: 600 });
+    expect((gates[1].inputs.nodes as { metricsUrl: string }[]).map((n) => n.metricsUrl)).toEqual([
+      "http://127.0.0.1:19000/metrics",
+      "http://127.0.0.1:19001/metrics",
+      "http://127.0.0.1:19002/metrics",
+    ]);
+  });
+
   it("hands every docker resource the stack's explicit provider, through opts", () => {
     const [provider] = run.recorder.ofType("pulumi:providers:docker");
     expect(provider.name).toBe("docker");

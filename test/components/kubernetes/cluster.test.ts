@@ -134,7 +134,7 @@ describe("the kubernetes stack under mocks", () => {
 
   it("runs PostgreSQL as a StatefulSet with a volume claim, the stack's connection limit and a Service", () => {
     const db = recorder.typed(StatefulSet, "keycloak-db");
-    expect(pod(db).containers[0]?.args).toEqual(["postgres", "-c", "max_connections=200"]);
+    expect((pod(db).containers[0] as { args?: string[] }).args).toEqual(["postgres", "-c", "max_connections=200"]);
     expect((db.inputs.spec as { volumeClaimTemplates: unknown[] }).volumeClaimTemplates).toEqual([
       expect.objectContaining({ spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "10Gi" } } } }),
     ]);
