@@ -34,7 +34,14 @@ const spec = (optimized: boolean): ClusterSpec => ({
     dbPoolMaxSize: 20,
     clusterTls: true,
   },
-  database: { mode: "managed", name: "keycloak", username: "keycloak", resources: { limits: { cpus: 1, memoryMb: 512 } }, storageGb: 1, maxConnections: 200 },
+  database: {
+    mode: "managed",
+    name: "keycloak",
+    username: "keycloak",
+    resources: { limits: { cpus: 1, memoryMb: 512 } },
+    storageGb: 1,
+    maxConnections: 200,
+  },
   loadBalancer: { affinity: false },
   realm: { name: "chaos", clientId: "c", redirectUri: "http://127.0.0.1/cb", testUsers: 1 },
 });

@@ -179,7 +179,9 @@ export const DefaultPoolMaxSize = 30;
 
 /** The database's connection limit as the stack knows it. */
 function maxConnections(config: LenientConfig): number {
-  return config.database?.maxConnections ?? (config.database?.mode === DatabaseMode.External ? PostgresMaxConnections : ManagedMaxConnections);
+  return (
+    config.database?.maxConnections ?? (config.database?.mode === DatabaseMode.External ? PostgresMaxConnections : ManagedMaxConnections)
+  );
 }
 
 function poolRules(config: LenientConfig, values: Record<string, unknown>, problem: Problem): void {

@@ -2,7 +2,6 @@
 import { parseClusterSize } from "../../components/keycloak/metrics";
 import { FetchLike } from "../oidc/routing";
 
-
 export interface NodeHealth {
   readonly ready: boolean;
   /** `vendor_cluster_size` from /metrics; undefined when the node did not answer. */

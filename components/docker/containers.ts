@@ -7,7 +7,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSpec, ManagedDatabaseSpec, ResourceSpec } from "../keycloak/model";
 import { literalValue, NodeValue } from "../keycloak/node-value";
-import { HealthPaths, KeycloakPorts, SecretEnv, databaseUrl, nodeEnvironment, postgresCommand, realmImportFile, startCommand } from "../keycloak/settings";
+import { HealthPaths, KeycloakPorts, SecretEnv, databaseUrl, nodeEnvironment, postgresCommand, startCommand } from "../keycloak/settings";
 import { haproxyConfig } from "./haproxy";
 
 /** Docker-specific settings; everything else comes from the model. */
@@ -135,8 +135,6 @@ export function postgresArgs(
 export interface NodeSecrets {
   readonly dbPassword: pulumi.Output<string>;
   readonly adminPassword: pulumi.Output<string>;
-  /** The realm import document (JSON text). */
-  readonly realmJson: pulumi.Output<string>;
 }
 
 export function keycloakNodeArgs(
@@ -154,7 +152,8 @@ export function keycloakNodeArgs(
     name: nodeName,
     image: inputs.image,
     hostname: nodeName,
-    command: startCommand(spec),
+    // No realm file: RealmSync creates the realm and keeps it in step, so a realm change replaces no node.
+    command: startCommand(spec, false),
     restart: "unless-stopped",
     envs: pulumi.secret(
       pulumi
@@ -166,7 +165,6 @@ export function keycloakNodeArgs(
         ]),
     ),
     uploads: [
-      { file: realmImportFile(spec.realm.name), content: inputs.realmJson },
       ...(spec.keycloak.cacheConfig
         ? [{ file: cacheConfigPath(spec.keycloak.cacheConfig), content: spec.keycloak.cacheConfig.content }]
         : []),

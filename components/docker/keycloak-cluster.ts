@@ -4,6 +4,7 @@ import { CacheMode, ClusterSpec, DatabaseMode } from "../keycloak/model";
 import { issuerUrl, ReadinessCheck, RetryAfterSeconds } from "../keycloak/settings";
 import { KeycloakClusterComponent } from "../shared/cluster";
 import { ClusterGate, gateNode } from "../shared/cluster-gate";
+import { RealmSync, syncedUsers } from "../shared/realm-sync";
 import { clusterSecrets } from "../shared/cluster-secrets";
 import { DriverHandle } from "../shared/outputs";
 import {
@@ -55,7 +56,6 @@ export class DockerKeycloakCluster extends KeycloakClusterComponent {
       network: network.name,
       dbPassword: secrets.dbPassword,
       adminPassword: secrets.adminPassword,
-      realmJson: secrets.realmJson,
     };
     // One node at a time, on the first `up` and on every change that replaces nodes: node i+1 is
     // created (or deleted and recreated: the names are fixed) only after node i is healthy and
@@ -64,6 +64,7 @@ export class DockerKeycloakCluster extends KeycloakClusterComponent {
     // replaced keep serving and keep the sessions' other copy.
     const gateNodes = Array.from({ length: spec.keycloak.nodes }, (_, i) => gateNode(`kc-${i}`, nodeUrls(target, i).managementUrl));
     const nodes: docker.Container[] = [];
+    const gates: ClusterGate[] = [];
     let previous: pulumi.Resource | undefined = db;
     for (let i = 0; i < spec.keycloak.nodes; i++) {
       const node = new docker.Container(`${name}-kc-${i}`, keycloakNodeArgs(spec, target, i, nodeInputs), {
@@ -71,7 +72,7 @@ export class DockerKeycloakCluster extends KeycloakClusterComponent {
         dependsOn: previous ? [previous] : [],
         deleteBeforeReplace: true,
       });
-      previous = new ClusterGate(
+      const gate = new ClusterGate(
         `${name}-kc-${i}-joined`,
         {
           index: i,
@@ -83,16 +84,31 @@ export class DockerKeycloakCluster extends KeycloakClusterComponent {
         { ...child, dependsOn: [node] },
       );
       nodes.push(node);
+      gates.push(gate);
+      previous = gate;
     }
     const first = nodes[0];
 
-    new docker.Container(
+    const lb = new docker.Container(
       `${name}-lb`,
       loadBalancerArgs(spec, target, { image: image("lb", target.loadBalancerImage), network: network.name }),
       {
         ...child,
         dependsOn: [first],
       },
+    );
+    // The realm through the load balancer, once node 0 is in the cluster: created on the first
+    // `up`, then kept in step with the configuration; a realm change touches no node.
+    const realm = new RealmSync(
+      `${name}-realm`,
+      {
+        baseUrl: loadBalancerUrl(target),
+        adminUsername: spec.keycloak.adminUsername,
+        adminPassword: secrets.adminPassword,
+        realmJson: secrets.realmJson,
+        timeoutSeconds: target.readyTimeoutSeconds,
+      },
+      { ...child, dependsOn: [lb, gates[0]] },
     );
 
     this.expose({
@@ -111,7 +127,7 @@ export class DockerKeycloakCluster extends KeycloakClusterComponent {
       })),
       clientSecret: secrets.clientSecret,
       adminPassword: secrets.adminPassword,
-      testUsers: secrets.testUsers,
+      testUsers: syncedUsers(realm, secrets.testUsers),
       loadBalancerTiming: { healthCheck: ReadinessCheck, safeRetryAfterSeconds: RetryAfterSeconds },
     });
   }

@@ -188,13 +188,19 @@ export function nodeEnvironment(spec: ClusterSpec, node: NodeContext): NodeEnvVa
   return env.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** The container command (arguments to the image's `kc.sh` entrypoint). */
-export function startCommand(spec: ClusterSpec): string[] {
+/**
+ * The container command (arguments to the image's `kc.sh` entrypoint). `importRealm`: the node
+ * imports the realm file at its first start (an existing realm is skipped); off where the realm
+ * is created and kept in step through the admin API instead (RealmSync).
+ */
+export function startCommand(spec: ClusterSpec, importRealm = true): string[] {
   const command = ["start"];
   if (spec.keycloak.optimizedImage) {
     command.push("--optimized");
   }
-  command.push("--import-realm");
+  if (importRealm) {
+    command.push("--import-realm");
+  }
   return command;
 }
 

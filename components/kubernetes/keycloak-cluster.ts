@@ -5,6 +5,7 @@ import { issuerUrl, KeycloakPorts, ReadinessCheck } from "../keycloak/settings";
 import { KeycloakClusterComponent } from "../shared/cluster";
 import { clusterSecrets } from "../shared/cluster-secrets";
 import { DriverHandle } from "../shared/outputs";
+import { RealmSync, syncedUsers } from "../shared/realm-sync";
 import { databaseServiceSpec, databaseStatefulSetSpec } from "./database";
 import {
   chaosRoleRules,
@@ -150,6 +151,23 @@ export class KubernetesKeycloakCluster extends KeycloakClusterComponent {
         },
       );
     }
+    // The realm in step with the configuration, through the access URL once every pod is Ready
+    // (the pods import it at their first start; a later realm change rolls no pod). Not with
+    // skipAwait: nothing says when the pods answer.
+    const realmSync =
+      target.skipAwait || !target.accessUrl
+        ? undefined
+        : new RealmSync(
+            `${name}-realm-sync`,
+            {
+              baseUrl: target.accessUrl,
+              adminUsername: spec.keycloak.adminUsername,
+              adminPassword: secrets.adminPassword,
+              realmJson: secrets.realmJson,
+              timeoutSeconds: 600,
+            },
+            { parent: this, dependsOn: [nodes, traffic] },
+          );
     const role = new k8s.rbac.v1.Role(`${name}-chaos`, { metadata: metadata(target, names.chaosRole), rules: chaosRoleRules() }, child);
     if (target.chaosUsers.length) {
       new k8s.rbac.v1.RoleBinding(
@@ -178,7 +196,7 @@ export class KubernetesKeycloakCluster extends KeycloakClusterComponent {
       })),
       clientSecret: secrets.clientSecret,
       adminPassword: secrets.adminPassword,
-      testUsers: secrets.testUsers,
+      testUsers: realmSync ? syncedUsers(realmSync, secrets.testUsers) : secrets.testUsers,
       // The pod leaves the Service on its readiness probe; a Service never retries a request.
       loadBalancerTiming: { healthCheck: ReadinessCheck, safeRetryAfterSeconds: null },
     });

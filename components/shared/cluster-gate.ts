@@ -51,8 +51,7 @@ export function clusterVerdict(views: readonly NodeView[], index: number, cluste
   const ready = views.filter((v) => v.ready);
   const seen = views.map((v) => `${v.id}=${v.ready ? `ready, cluster size ${v.clusterSize ?? "?"}` : "not ready"}`).join("; ");
   const formed =
-    views[index]?.ready === true &&
-    (!clustered || (ready.length >= index + 1 && ready.every((v) => v.clusterSize === ready.length)));
+    views[index]?.ready === true && (!clustered || (ready.length >= index + 1 && ready.every((v) => v.clusterSize === ready.length)));
   return formed ? { formed: true, size: ready.length } : { formed: false, seen };
 }
 

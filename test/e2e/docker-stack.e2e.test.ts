@@ -133,7 +133,12 @@ describe("docker stack end to end (real engine)", () => {
   });
 
   it("a log-level change replaces the nodes one at a time, each back in one cluster before the next goes; no session lost", async () => {
-    const settings = { issuerUrl: outputs.issuerUrl, publicUrl: outputs.publicUrl, clientId: outputs.clientId, clientSecret: outputs.clientSecret };
+    const settings = {
+      issuerUrl: outputs.issuerUrl,
+      publicUrl: outputs.publicUrl,
+      clientId: outputs.clientId,
+      clientSecret: outputs.clientSecret,
+    };
     const viaLb = await clientFor(settings, outputs.loadBalancerUrl);
     const sessions = [];
     for (const user of outputs.testUsers) {
@@ -180,6 +185,30 @@ describe("docker stack end to end (real engine)", () => {
     outputs = await clusterOutputs(stack);
     expect(dockerNodes(outputs).map((n) => n.container)).toEqual(before);
     await expectClusterOf(outputs, 3);
+  });
+
+  it("a realm change (one more test user, a new redirect URI) replaces no node; the new user logs in with the new URI", async () => {
+    const redirectUri = `${outputs.publicUrl}/keycloak-cluster/callback-2`;
+    await setConfig(stack, { "realm.testUsers": 7, "realm.redirectUri": redirectUri });
+    const result = await timed("realm change", () => stack.up({ onOutput: () => undefined }));
+    // Only the realm sync: no node, no gate, no load balancer.
+    expect(changes(result.summary.resourceChanges)).toEqual({ update: 1 });
+    outputs = await clusterOutputs(stack);
+    expect(outputs.redirectUri).toBe(redirectUri);
+    const user = outputs.testUsers.find((u) => u.username === "user-7");
+    expect(user, "user-7 in the testUsers output").toBeDefined();
+    const settings = {
+      issuerUrl: outputs.issuerUrl,
+      publicUrl: outputs.publicUrl,
+      clientId: outputs.clientId,
+      clientSecret: outputs.clientSecret,
+    };
+    const viaLb = await clientFor(settings, outputs.loadBalancerUrl);
+    const browser = new Browser(outputs.publicUrl, outputs.loadBalancerUrl);
+    const login = await openLoginPage(browser, viaLb, redirectUri);
+    const redirect = await submitCredentials(browser, login, user?.username ?? "", user?.password ?? "");
+    expect(redirect.href.startsWith(redirectUri)).toBe(true);
+    expect((await redeemCode(viaLb, login, redirect)).access_token).toBeTruthy();
   });
 
   it("3 → 4 nodes adds one node and replaces none", async () => {

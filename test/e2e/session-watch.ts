@@ -29,7 +29,11 @@ export interface WatchResult {
 
 export function watchSessions(outputs: ClusterOutputs, sessions: readonly WatchedSession[], maxMs = 20 * 60_000) {
   const userinfo = `/realms/${outputs.realm}/protocol/openid-connect/userinfo`;
-  const traffic = startTraffic(userinfoRequest(fetch, `${outputs.loadBalancerUrl}${userinfo}`, () => sessions[0].accessToken), 5, maxMs);
+  const traffic = startTraffic(
+    userinfoRequest(fetch, `${outputs.loadBalancerUrl}${userinfo}`, () => sessions[0].accessToken),
+    5,
+    maxMs,
+  );
   const failures: string[] = [];
   const lost = new Set<string>();
   let checks = 0;
@@ -74,11 +78,11 @@ export function watchSessions(outputs: ClusterOutputs, sessions: readonly Watche
 }
 
 /** The engine's resource steps in the order they started and ended: "start replace keycloak-kc-1". */
-export function stepLog(): { readonly steps: string[]; onEvent(event: EngineEvent): void } {
+export function stepLog(): { readonly steps: string[]; readonly onEvent: (event: EngineEvent) => void } {
   const steps: string[] = [];
   return {
     steps,
-    onEvent(event) {
+    onEvent: (event) => {
       const pre = event.resourcePreEvent?.metadata;
       const done = event.resOutputsEvent?.metadata;
       const step = pre ?? done;

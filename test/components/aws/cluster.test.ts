@@ -135,7 +135,10 @@ describe("the aws stack under mocks", () => {
     });
     expect(db).not.toHaveProperty("password");
     const parameters = one(run.recorder, "aws:rds/parameterGroup:ParameterGroup").inputs;
-    expect(parameters).toMatchObject({ family: "postgres17", parameters: [{ name: "max_connections", value: "200", applyMethod: "pending-reboot" }] });
+    expect(parameters).toMatchObject({
+      family: "postgres17",
+      parameters: [{ name: "max_connections", value: "200", applyMethod: "pending-reboot" }],
+    });
     expect(db.parameterGroupName).toBe("keycloak-db-params");
     expect(one(run.recorder, "aws:rds/subnetGroup:SubnetGroup").inputs.subnetIds).toEqual([
       "keycloak-private-0-id",

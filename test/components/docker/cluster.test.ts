@@ -95,12 +95,22 @@ describe("the dev stack under mocks", () => {
     }
   });
 
-  it("starts plain `start` with the official image and imports the realm", () => {
+  it("starts plain `start` with no realm file; the realm comes through the load balancer's admin API once node 0 is in", () => {
     const node = run.recorder.named("keycloak-kc-0");
-    expect(node.inputs.command).toEqual(["start", "--import-realm"]);
-    const upload = (node.inputs.uploads as { file: string; content: string }[])[0];
-    expect(upload.file).toBe("/opt/keycloak/data/import/chaos-realm.json");
-    const realm = JSON.parse(upload.content) as { realm: string; clients: { clientId: string; secret: string }[]; users: unknown[] };
+    expect(node.inputs.command).toEqual(["start"]);
+    expect(JSON.stringify(node.inputs.uploads ?? [])).not.toContain("realm");
+    const sync = run.recorder.ofType("pulumi-nodejs:dynamic/keycloak-cluster:RealmSync");
+    expect(sync.map((r) => r.name)).toEqual(["keycloak-realm"]);
+    expect(sync[0].inputs).toMatchObject({
+      baseUrl: "http://127.0.0.1:8080",
+      adminUsername: "admin",
+      adminPassword: "generated-keycloak-admin-password",
+    });
+    const realm = JSON.parse(String(sync[0].inputs.realmJson)) as {
+      realm: string;
+      clients: { clientId: string; secret: string }[];
+      users: unknown[];
+    };
     expect(realm.realm).toBe("chaos");
     expect(realm.clients[0]).toMatchObject({ clientId: "chaos-cli", secret: "generated-keycloak-client-secret" });
     expect(realm.users).toHaveLength(10);
@@ -155,8 +165,9 @@ describe("the dev stack under mocks", () => {
     expect(run.recorder.named("keycloak-db").secretInputs).toContain("envs");
     for (const index of [0, 1, 2]) {
       const node = run.recorder.named(`keycloak-kc-${index}`);
-      expect(node.secretInputs).toEqual(expect.arrayContaining(["envs", "uploads"]));
+      expect(node.secretInputs).toContain("envs");
     }
+    expect(run.recorder.named("keycloak-realm").secretInputs).toEqual(expect.arrayContaining(["adminPassword", "realmJson"]));
   });
 
   it("exports exactly the documented outputs, exactly the secret ones secret", async () => {
@@ -209,7 +220,7 @@ describe("node count, session mode and affinity come from config", () => {
     );
     await resolve(run.outputs.nodes as never);
     const node = run.recorder.named("keycloak-kc-0");
-    expect(node.inputs.command).toEqual(["start", "--optimized", "--import-realm"]);
+    expect(node.inputs.command).toEqual(["start", "--optimized"]);
     const env = envOf(node);
     expect(env).not.toHaveProperty("KC_FEATURES_DISABLED");
     expect(env).not.toHaveProperty("KC_DB");

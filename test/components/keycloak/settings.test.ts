@@ -32,7 +32,14 @@ const spec: ClusterSpec = {
     dbPoolMaxSize: 20,
     clusterTls: true,
   },
-  database: { mode: "managed", name: "keycloak", username: "keycloak", resources: { limits: { cpus: 1, memoryMb: 512 } }, storageGb: 10, maxConnections: 200 },
+  database: {
+    mode: "managed",
+    name: "keycloak",
+    username: "keycloak",
+    resources: { limits: { cpus: 1, memoryMb: 512 } },
+    storageGb: 10,
+    maxConnections: 200,
+  },
   loadBalancer: { affinity: false },
   realm: { name: "chaos", clientId: "chaos-cli", redirectUri: "http://127.0.0.1:8080/cb", testUsers: 3 },
 };

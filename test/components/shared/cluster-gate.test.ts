@@ -29,7 +29,10 @@ describe("clusterVerdict", () => {
   });
 
   it("with local caches (no cluster by design), waits for the node to be ready only", () => {
-    const local = [{ id: "kc-0", ready: true }, { id: "kc-1", ready: true }];
+    const local = [
+      { id: "kc-0", ready: true },
+      { id: "kc-1", ready: true },
+    ];
     expect(clusterVerdict(local, 1, false)).toEqual({ formed: true, size: 2 });
     expect(clusterVerdict([{ id: "kc-0", ready: true }, down("kc-1")], 1, false).formed).toBe(false);
   });
@@ -45,7 +48,11 @@ describe("awaitCluster", () => {
   };
 
   it("reads each node's readiness and metrics URLs on its management port", () => {
-    expect(inputs.nodes[1]).toEqual({ id: "kc-1", readyUrl: "http://127.0.0.1:9001/health/ready", metricsUrl: "http://127.0.0.1:9001/metrics" });
+    expect(inputs.nodes[1]).toEqual({
+      id: "kc-1",
+      readyUrl: "http://127.0.0.1:9001/health/ready",
+      metricsUrl: "http://127.0.0.1:9001/metrics",
+    });
   });
 
   it("returns the cluster size once formed", async () => {
