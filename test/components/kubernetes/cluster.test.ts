@@ -289,6 +289,15 @@ describe("the openshift stack under mocks", () => {
 });
 
 describe("kubernetes settings from config", () => {
+  it("keeps the realm in step through the access URL (a RealmSync), except with skipAwait, when nothing says the pods answer", async () => {
+    const sync = "pulumi-nodejs:dynamic/keycloak-cluster:RealmSync";
+    const synced = await deploy("kubernetes", { kubernetes: { accessUrl: "http://127.0.0.1:30080" } }, "sync");
+    expect(synced.recorder.ofType(sync).map((r) => r.inputs.baseUrl)).toEqual(["http://127.0.0.1:30080"]);
+    expect(synced.recorder.ofType(sync)[0].secretInputs).toEqual(expect.arrayContaining(["adminPassword", "realmJson"]));
+    const skipped = await deploy("kubernetes", { kubernetes: { skipAwait: true } }, "nosync");
+    expect(skipped.recorder.ofType(sync)).toEqual([]);
+  });
+
   it("the tests-only skipAwait annotation goes on every object when the stack sets it", async () => {
     const { recorder } = await deploy("kubernetes", { kubernetes: { skipAwait: true } }, "skip");
     for (const r of recorder.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
