@@ -35,6 +35,9 @@ const config = {
   ...ChaosPorts,
   "keycloak.nodes": 3,
   "realm.testUsers": 6,
+  // Set, not left to their defaults: the cases below change them, and an interrupted run leaves them in the stack file.
+  "keycloak.logLevel": "info",
+  "realm.redirectUri": "http://127.0.0.1:28080/keycloak-cluster/callback",
 };
 
 const timings: Record<string, number> = {};

@@ -4,7 +4,7 @@
  * and puts the toolchain (and, offline, the stand-in docker provider) on PATH.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { ConfigMap, LocalWorkspace, OpMap, Stack } from "@pulumi/pulumi/automation";
 import Docker from "dockerode";
@@ -71,16 +71,6 @@ export function requireToolchain(): void {
 
 export async function selectStack(name: string, config: StackConfig): Promise<Stack> {
   requireToolchain();
-  // Only `config` counts: settings an earlier (interrupted) run added are dropped; the file's
-  // encryption salt stays, or a state left behind could not be decrypted.
-  const file = path.join(repoRoot, `Pulumi.${name}.yaml`);
-  const kept = await readFile(file, "utf8").then(
-    (text) => text.split("\n").filter((line) => line.startsWith("encryptionsalt:")),
-    () => undefined,
-  );
-  if (kept) {
-    await writeFile(file, kept.map((line) => `${line}\n`).join(""));
-  }
   const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir: repoRoot });
   await setConfig(stack, config);
   return stack;
