@@ -100,13 +100,7 @@ describe("docker stack end to end (real engine)", () => {
   });
 
   it("logs in through the load balancer; every node accepts the token; refresh works on another node", async () => {
-    const settings = {
-      issuerUrl: outputs.issuerUrl,
-      publicUrl: outputs.publicUrl,
-      clientId: outputs.clientId,
-      clientSecret: outputs.clientSecret,
-    };
-    const viaLb = await clientFor(settings, outputs.loadBalancerUrl);
+    const viaLb = await clientFor(outputs, outputs.loadBalancerUrl);
     const browser = new Browser(outputs.publicUrl, outputs.loadBalancerUrl);
     const user = outputs.testUsers[0];
     const login = await openLoginPage(browser, viaLb, outputs.redirectUri);
@@ -125,7 +119,7 @@ describe("docker stack end to end (real engine)", () => {
     }
 
     const other = dockerNodes(outputs).find((n) => n.nodeName !== home) ?? dockerNodes(outputs)[1];
-    const direct = await clientFor(settings, other.httpUrl);
+    const direct = await clientFor(outputs, other.httpUrl);
     const refreshed = await client.refreshTokenGrant(direct, tokens.refresh_token ?? "");
     expect(refreshed.access_token).toBeTruthy();
   });
@@ -136,13 +130,7 @@ describe("docker stack end to end (real engine)", () => {
   });
 
   it("a log-level change replaces the nodes one at a time, each back in one cluster before the next goes; no session lost", async () => {
-    const settings = {
-      issuerUrl: outputs.issuerUrl,
-      publicUrl: outputs.publicUrl,
-      clientId: outputs.clientId,
-      clientSecret: outputs.clientSecret,
-    };
-    const viaLb = await clientFor(settings, outputs.loadBalancerUrl);
+    const viaLb = await clientFor(outputs, outputs.loadBalancerUrl);
     const sessions = [];
     for (const user of outputs.testUsers) {
       const browser = new Browser(outputs.publicUrl, outputs.loadBalancerUrl);
@@ -200,13 +188,7 @@ describe("docker stack end to end (real engine)", () => {
     expect(outputs.redirectUri).toBe(redirectUri);
     const user = outputs.testUsers.find((u) => u.username === "user-7");
     expect(user, "user-7 in the testUsers output").toBeDefined();
-    const settings = {
-      issuerUrl: outputs.issuerUrl,
-      publicUrl: outputs.publicUrl,
-      clientId: outputs.clientId,
-      clientSecret: outputs.clientSecret,
-    };
-    const viaLb = await clientFor(settings, outputs.loadBalancerUrl);
+    const viaLb = await clientFor(outputs, outputs.loadBalancerUrl);
     const browser = new Browser(outputs.publicUrl, outputs.loadBalancerUrl);
     const login = await openLoginPage(browser, viaLb, redirectUri);
     const redirect = await submitCredentials(browser, login, user?.username ?? "", user?.password ?? "");
