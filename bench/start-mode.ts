@@ -41,6 +41,7 @@ const spec = (optimized: boolean): ClusterSpec => ({
     resources: { limits: { cpus: 1, memoryMb: 512 } },
     storageGb: 1,
     maxConnections: 200,
+    passwordRotation: 0,
   },
   loadBalancer: { affinity: false },
   realm: { name: "chaos", clientId: "c", redirectUri: "http://127.0.0.1/cb", testUsers: 1 },

@@ -221,7 +221,7 @@ function databaseRules(config: LenientConfig, values: Record<string, unknown>, p
         problem(`database.${field}`, `an external database needs it: ${how}`);
       }
     }
-    for (const field of ["name", "resources", "storageGb"] as const) {
+    for (const field of ["name", "resources", "storageGb", "passwordRotation"] as const) {
       if (isSet(values, "database", field)) {
         problem(
           `database.${field}`,
@@ -289,6 +289,7 @@ function database(raw: RawConfig, defaults: TargetModule<Target, unknown, unknow
     resources: withDefaults(db.resources, defaults.database),
     storageGb: db.storageGb ?? defaults.storageGb ?? 10,
     maxConnections: db.maxConnections ?? ManagedMaxConnections,
+    passwordRotation: db.passwordRotation ?? 0,
   };
 }
 

@@ -1,5 +1,6 @@
 /** Breaks Docker containers through the Docker API, on the engine the stack deployed to. */
 import Docker from "dockerode";
+import { engineOptions as dockerEngineOptions } from "../../components/docker/engine";
 import { DriverHandle } from "../../components/shared/outputs";
 import { FaultKind } from "../events";
 import { DriverError, FaultTarget, LiveNode, NodeDriver, Observation } from "./driver";
@@ -14,24 +15,12 @@ export interface DockerApi {
   getContainer(name: string): Pick<Docker.Container, "stop" | "kill" | "pause" | "unpause" | "start" | "inspect">;
 }
 
-/** dockerode options for an engine address (`docker:host`); undefined: DOCKER_HOST or the local socket. */
+/** dockerode options for the stack's engine; an address it cannot reach is a driver error. */
 export function engineOptions(host: string | undefined): Docker.DockerOptions | undefined {
-  if (!host) {
-    return undefined;
-  }
-  const url = new URL(host);
-  switch (url.protocol) {
-    case "unix:":
-      return { socketPath: url.pathname };
-    case "tcp:":
-    case "http:":
-      return { protocol: "http", host: url.hostname, port: Number(url.port || 2375) };
-    case "https:":
-      return { protocol: "https", host: url.hostname, port: Number(url.port || 2376) };
-    case "ssh:":
-      return { protocol: "ssh", host: url.hostname, port: Number(url.port || 22), username: url.username || undefined };
-    default:
-      throw new DriverError(`docker engine address ${host} is not unix://, tcp://, https:// or ssh://`);
+  try {
+    return dockerEngineOptions(host);
+  } catch (error) {
+    throw new DriverError((error as Error).message);
   }
 }
 

@@ -5,6 +5,7 @@ import { issuerUrl, ReadinessCheck, RetryAfterSeconds } from "../keycloak/settin
 import { KeycloakClusterComponent } from "../shared/cluster";
 import { ClusterGate, gateNode } from "../shared/cluster-gate";
 import { RealmSync, syncedUsers } from "../shared/realm-sync";
+import { RolePassword } from "./role-password";
 import { clusterSecrets } from "../shared/cluster-secrets";
 import { DriverHandle } from "../shared/outputs";
 import {
@@ -139,17 +140,32 @@ export class DockerKeycloakCluster extends KeycloakClusterComponent {
     network: docker.Network,
     image: pulumi.Output<string>,
     password: pulumi.Output<string>,
-  ): docker.Container {
+  ): RolePassword {
     const names = dockerNames(target.namePrefix);
     const volume = new docker.Volume(
       `${name}-pgdata`,
       { name: names.dbVolume, labels: labels(target.namePrefix, "database") },
       { parent: this },
     );
-    return new docker.Container(
+    const db = new docker.Container(
       `${name}-db`,
       postgresArgs(database, target, { image, network: network.name, volume: volume.name, password }),
-      { parent: this },
+      // The environment is read only when the data directory is first initialized; a later
+      // password (a rotation) reaches PostgreSQL through RolePassword, with no restart.
+      { parent: this, ignoreChanges: ["envs"] },
+    );
+    // Before any node gets a new password, PostgreSQL's role has it.
+    return new RolePassword(
+      `${name}-db-role`,
+      {
+        ...(target.host ? { host: target.host } : {}),
+        container: db.name,
+        containerId: db.id,
+        username: database.username,
+        database: database.name,
+        password,
+      },
+      { parent: this, dependsOn: [db] },
     );
   }
 }

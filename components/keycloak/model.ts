@@ -130,6 +130,11 @@ export interface ManagedDatabaseSpec {
   readonly storageGb: number;
   /** PostgreSQL's `max_connections`: every node's pool must fit in it. */
   readonly maxConnections: number;
+  /**
+   * Generation of the generated password: raising it (an explicit rotation) gives a new password,
+   * set on PostgreSQL's role first and then on the nodes, one at a time.
+   */
+  readonly passwordRotation: number;
 }
 
 /** PostgreSQL the stack does not run. */

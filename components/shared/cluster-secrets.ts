@@ -3,7 +3,7 @@
  * (or the external database's secret from config), the test users, and the realm import JSON.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterSpec, DatabaseMode } from "../keycloak/model";
+import { ClusterSpec, DatabaseMode, Environment } from "../keycloak/model";
 import { deriveTestUsers, realmImport, TestUser } from "../keycloak/realm";
 import { createClusterSecrets } from "./generated-secret";
 import { secretInput } from "./secret";
@@ -20,7 +20,12 @@ export interface ClusterSecretValues {
 
 /** Creates the generated secrets as children of `parent` and derives the rest. */
 export function clusterSecrets(name: string, spec: ClusterSpec, parent: pulumi.Resource): ClusterSecretValues {
-  const generated = createClusterSecrets(name, parent, { database: spec.database.mode === DatabaseMode.Managed });
+  const managed = spec.database.mode === DatabaseMode.Managed ? spec.database : undefined;
+  const generated = createClusterSecrets(name, parent, {
+    database: managed !== undefined,
+    dbPasswordRotation: managed?.passwordRotation ?? 0,
+    protect: spec.environment === Environment.Production,
+  });
   const testUsers = pulumi.secret(generated.testUserSeed.apply((seed) => deriveTestUsers(seed, spec.realm.testUsers)));
   const realmJson = pulumi.secret(
     pulumi

@@ -1,7 +1,7 @@
 /** Target aws: its settings (`keycloak-cluster:aws`), defaults and rules. */
 import { z } from "zod";
 import { AwsTargetSpec } from "../../components/aws/spec";
-import { Environment, Target } from "../../components/keycloak/model";
+import { DatabaseMode, Environment, Target } from "../../components/keycloak/model";
 import type { LenientConfig, RawConfig } from "../schema";
 import { bool, int, text } from "../schema-kit";
 import { Problem, TargetModule } from "./target";
@@ -67,6 +67,12 @@ export const awsTarget: TargetModule<typeof Target.Aws, Own, AwsTargetSpec> = {
       }
     } else if (own.publicSubnetIds !== undefined || own.privateSubnetIds !== undefined) {
       problem("aws.vpcId", "subnet ids apply to an existing VPC: set aws.vpcId too, or remove them to let the stack create one");
+    }
+    if (config.database?.mode !== DatabaseMode.External && config.database?.passwordRotation !== undefined) {
+      problem(
+        "database.passwordRotation",
+        "on aws, RDS generates and keeps the master password (in Secrets Manager) and the nodes read it at boot: rotate it with `aws secretsmanager rotate-secret` on the RDS secret, then start an instance refresh of the group; remove the key (pulumi config rm --path database.passwordRotation)",
+      );
     }
     const hostname = config.keycloak?.hostname;
     if (hostname !== undefined) {

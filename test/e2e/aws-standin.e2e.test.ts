@@ -56,7 +56,15 @@ const spec: ClusterSpec = {
     dbPoolMaxSize: 20,
     clusterTls: true,
   },
-  database: { mode: "managed", name: "keycloak", username: "keycloak", resources: {}, storageGb: 20, maxConnections: 200 },
+  database: {
+    mode: "managed",
+    name: "keycloak",
+    username: "keycloak",
+    resources: {},
+    storageGb: 20,
+    maxConnections: 200,
+    passwordRotation: 0,
+  },
   loadBalancer: { affinity: false },
   realm: { name: "chaos", clientId: "chaos-cli", redirectUri: `${publicUrl}/cb`, testUsers: 2 },
 };

@@ -36,6 +36,7 @@ describe("defaults", () => {
       resources: { limits: { cpus: 1, memoryMb: 512 } },
       storageGb: 10,
       maxConnections: 200,
+      passwordRotation: 0,
     });
     expect(spec.realm).toEqual({
       name: "chaos",

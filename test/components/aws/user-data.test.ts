@@ -19,7 +19,15 @@ export const awsSpec: ClusterSpec = {
     dbPoolMaxSize: 20,
     clusterTls: true,
   },
-  database: { mode: "managed", name: "keycloak", username: "keycloak", resources: {}, storageGb: 20, maxConnections: 200 },
+  database: {
+    mode: "managed",
+    name: "keycloak",
+    username: "keycloak",
+    resources: {},
+    storageGb: 20,
+    maxConnections: 200,
+    passwordRotation: 0,
+  },
   loadBalancer: { affinity: false },
   realm: { name: "chaos", clientId: "chaos-cli", redirectUri: "https://sso.example.test/cb", testUsers: 2 },
 };

@@ -72,6 +72,20 @@ describe("the dev stack under mocks", () => {
     });
   });
 
+  it("sets the generated password on PostgreSQL's role in the database container (RolePassword), as a secret", async () => {
+    const [role] = run.recorder.ofType("pulumi-nodejs:dynamic/keycloak-cluster:RolePassword");
+    expect(role.name).toBe("keycloak-db-role");
+    expect(role.inputs).toMatchObject({
+      container: "kc-dev-db",
+      containerId: "keycloak-db-id",
+      username: "keycloak",
+      database: "keycloak",
+    });
+    expect(role.inputs.host).toBeUndefined();
+    expect(role.inputs.password).toBe("generated-keycloak-db-password");
+    expect(role.secretInputs).toContain("password");
+  });
+
   it("clusters every node over jdbc-ping with distributed caches, its own node name and the fixed issuer", () => {
     for (const index of [0, 1, 2]) {
       const env = envOf(run.recorder.named(`keycloak-kc-${index}`));
@@ -211,6 +225,23 @@ describe("node count, session mode and affinity come from config", () => {
     };
     const three = await inputsOf(3);
     expect(await inputsOf(4)).toEqual(three);
+  });
+
+  it("database.passwordRotation is the database password's generation, with the way to rotate in its refusal; no other secret rotates", async () => {
+    const run = await runProgram({ ...devConfig, database: { passwordRotation: 2 } }, "rotate");
+    await resolve(run.outputs.nodes as never);
+    const secrets = Object.fromEntries(
+      run.recorder.ofType("pulumi-nodejs:dynamic/keycloak-cluster:GeneratedSecret").map((s) => [s.name, s.inputs.rotation]),
+    );
+    expect(secrets).toEqual({
+      "keycloak-admin-password": 0,
+      "keycloak-db-password": 2,
+      "keycloak-client-secret": 0,
+      "keycloak-test-user-seed": 0,
+    });
+    expect(run.recorder.named("keycloak-db-password").inputs.rotateWith).toBe(
+      "raise database.passwordRotation (pulumi config set --path database.passwordRotation <next number>)",
+    );
   });
 
   it("volatile sessions on an optimized image: features-disabled is baked, not passed; start --optimized", async () => {

@@ -39,6 +39,7 @@ const spec: ClusterSpec = {
     resources: { limits: { cpus: 1, memoryMb: 512 } },
     storageGb: 10,
     maxConnections: 200,
+    passwordRotation: 0,
   },
   loadBalancer: { affinity: false },
   realm: { name: "chaos", clientId: "chaos-cli", redirectUri: "http://127.0.0.1:8080/cb", testUsers: 3 },
