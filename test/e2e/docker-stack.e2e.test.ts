@@ -2,7 +2,9 @@
  * The Docker stack (volatile sessions) through the real Pulumi engine: up, a cluster of N on
  * every node, a browser-style login, the token accepted by every node, refresh on another node,
  * an idempotent second up, a log-level change rolled one node at a time under a session probe
- * loop with nothing lost, 3 → 4 nodes without replacements, and a destroy that leaves nothing.
+ * loop with nothing lost, a realm change that touches no node, a database password rotation
+ * (PostgreSQL first, then the nodes one at a time, nothing lost), 3 → 4 nodes without
+ * replacements, and a destroy that leaves nothing.
  */
 import { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,11 +13,13 @@ import { Browser } from "../../chaos/oidc/browser";
 import { clientFor } from "../../chaos/oidc/client";
 import { authSessionNode, openLoginPage, redeemCode, submitCredentials } from "../../chaos/oidc/login";
 import { nodeHealth } from "../../chaos/probes/cluster";
+import { SecretEnv } from "../../components/keycloak/settings";
 import { ClusterOutputs } from "../../components/shared/outputs";
 import { stepLog, watchSessions } from "./session-watch";
 import {
   ChaosPorts,
   changes,
+  docker,
   clusterOutputs,
   dockerNodes,
   eventually,
@@ -38,6 +42,7 @@ const config = {
   // Set, not left to their defaults: the cases below change them, and an interrupted run leaves them in the stack file.
   "keycloak.logLevel": "info",
   "realm.redirectUri": "http://127.0.0.1:28080/keycloak-cluster/callback",
+  "database.passwordRotation": 0,
 };
 
 const timings: Record<string, number> = {};
@@ -59,6 +64,78 @@ async function expectClusterOf(outputs: ClusterOutputs, size: number): Promise<v
     },
     180_000,
   );
+}
+
+/** Every test user logged in through the load balancer: their access tokens. */
+async function logInEveryone(outputs: ClusterOutputs) {
+  const viaLb = await clientFor(outputs, outputs.loadBalancerUrl);
+  const sessions = [];
+  for (const user of outputs.testUsers) {
+    const browser = new Browser(outputs.publicUrl, outputs.loadBalancerUrl);
+    const login = await openLoginPage(browser, viaLb, outputs.redirectUri);
+    const tokens = await redeemCode(viaLb, login, await submitCredentials(browser, login, user.username, user.password));
+    sessions.push({ username: user.username, accessToken: tokens.access_token });
+  }
+  return sessions;
+}
+
+/** The database password a container was started with. */
+async function dbPasswordOf(container: string): Promise<string> {
+  const env = ((await docker.getContainer(container).inspect()).Config.Env ?? []) as string[];
+  const entry = env.find((e) => e.startsWith(`${SecretEnv.dbPassword}=`));
+  if (entry === undefined) {
+    throw new Error(`${container} has no ${SecretEnv.dbPassword}`);
+  }
+  return entry.slice(SecretEnv.dbPassword.length + 1);
+}
+
+/** Whether PostgreSQL (in the stack's database container, over TCP: password authentication) accepts the password. */
+async function databaseAccepts(password: string): Promise<boolean> {
+  const exec = await docker.getContainer(`${prefix}-db`).exec({
+    Cmd: ["psql", "-X", "-q", "-h", "127.0.0.1", "-U", "keycloak", "-d", "keycloak", "-c", "select 1"],
+    Env: [`PGPASSWORD=${password}`],
+    AttachStdout: true,
+    AttachStderr: true,
+  });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  await new Promise((resolve) => {
+    stream.on("end", resolve);
+    stream.resume();
+  });
+  return (await exec.inspect()).ExitCode === 0;
+}
+
+/** `pulumi up` with the session probe loop running; the engine's steps and what the loop saw. */
+async function upUnderProbes(stack: Stack, outputs: ClusterOutputs, sessions: { username: string; accessToken: string }[], name: string) {
+  const watch = watchSessions(outputs, sessions);
+  const log = stepLog();
+  const up = await timed(name, () =>
+    stack.up({ onOutput: () => undefined, onEvent: log.onEvent }).then(
+      (result) => ({ result }),
+      (error: unknown) => ({ error }),
+    ),
+  );
+  const seen = await watch.stop();
+  if ("error" in up) {
+    throw up.error;
+  }
+  console.log(`${name} steps:\n  ` + log.steps.join("\n  "));
+  console.log(
+    `${name} under load: ${seen.passed}/${seen.checks} session checks on ready nodes passed; ` +
+      `through the load balancer ${seen.traffic.errors}/${seen.traffic.requests} requests failed ` +
+      `(${((100 * seen.traffic.errors) / Math.max(1, seen.traffic.requests)).toFixed(1)} %), p95 ${seen.traffic.latencyMs.p95} ms`,
+  );
+  return { result: up.result, steps: log.steps, seen };
+}
+
+/** Node i+1 went only once node i's gate had seen it back in the cluster. */
+function expectOneAtATime(steps: string[]): void {
+  for (let i = 1; i < 3; i++) {
+    const gate = steps.indexOf(`end update keycloak-kc-${i - 1}-joined`);
+    const next = steps.findIndex((step) => step.endsWith(` keycloak-kc-${i}`));
+    expect(gate, `kc-${i - 1}'s gate in ${steps.join(", ")}`).toBeGreaterThanOrEqual(0);
+    expect(next, `kc-${i} after kc-${i - 1}'s gate`).toBeGreaterThan(gate);
+  }
 }
 
 describe("docker stack end to end (real engine)", () => {
@@ -130,46 +207,15 @@ describe("docker stack end to end (real engine)", () => {
   });
 
   it("a log-level change replaces the nodes one at a time, each back in one cluster before the next goes; no session lost", async () => {
-    const viaLb = await clientFor(outputs, outputs.loadBalancerUrl);
-    const sessions = [];
-    for (const user of outputs.testUsers) {
-      const browser = new Browser(outputs.publicUrl, outputs.loadBalancerUrl);
-      const login = await openLoginPage(browser, viaLb, outputs.redirectUri);
-      const tokens = await redeemCode(viaLb, login, await submitCredentials(browser, login, user.username, user.password));
-      sessions.push({ username: user.username, accessToken: tokens.access_token });
-    }
+    const sessions = await logInEveryone(outputs);
     const before = dockerNodes(outputs).map((n) => n.container);
 
     await setConfig(stack, { "keycloak.logLevel": "info,org.infinispan.CLUSTER:debug" });
-    const watch = watchSessions(outputs, sessions);
-    const log = stepLog();
-    const up = await timed("log-level change (rolling)", () =>
-      stack.up({ onOutput: () => undefined, onEvent: log.onEvent }).then(
-        (result) => ({ result }),
-        (error: unknown) => ({ error }),
-      ),
-    );
-    const seen = await watch.stop();
-    if ("error" in up) {
-      throw up.error;
-    }
-    const result = up.result;
-    console.log("rolling update steps:\n  " + log.steps.join("\n  "));
-    console.log(
-      `rolling update under load: ${seen.passed}/${seen.checks} session checks on ready nodes passed; ` +
-        `through the load balancer ${seen.traffic.errors}/${seen.traffic.requests} requests failed ` +
-        `(${((100 * seen.traffic.errors) / Math.max(1, seen.traffic.requests)).toFixed(1)} %), p95 ${seen.traffic.latencyMs.p95} ms`,
-    );
+    const { result, steps, seen } = await upUnderProbes(stack, outputs, sessions, "log-level change (rolling)");
 
     // Every node replaced; each gate waited again.
     expect(changes(result.summary.resourceChanges)).toEqual({ replace: 3, update: 3 });
-    // One at a time: node i+1 goes only once node i's gate has seen it back in the cluster.
-    for (let i = 1; i < 3; i++) {
-      const gate = log.steps.indexOf(`end update keycloak-kc-${i - 1}-joined`);
-      const next = log.steps.findIndex((step) => step.endsWith(` keycloak-kc-${i}`));
-      expect(gate, `kc-${i - 1}'s gate in ${log.steps.join(", ")}`).toBeGreaterThanOrEqual(0);
-      expect(next, `kc-${i} after kc-${i - 1}'s gate`).toBeGreaterThan(gate);
-    }
+    expectOneAtATime(steps);
     expect(seen.lost).toEqual([]);
     expect(seen.failures).toEqual([]);
     expect(seen.checks).toBeGreaterThan(sessions.length * 3);
@@ -194,6 +240,34 @@ describe("docker stack end to end (real engine)", () => {
     const redirect = await submitCredentials(browser, login, user?.username ?? "", user?.password ?? "");
     expect(redirect.href.startsWith(redirectUri)).toBe(true);
     expect((await redeemCode(viaLb, login, redirect)).access_token).toBeTruthy();
+  });
+
+  it("database.passwordRotation: PostgreSQL's role gets a new password first, then the nodes one at a time; no session lost; the old password stops working", async () => {
+    const sessions = await logInEveryone(outputs);
+    const old = await dbPasswordOf(dockerNodes(outputs)[0].container);
+    expect(await databaseAccepts(old)).toBe(true);
+
+    await setConfig(stack, { "database.passwordRotation": 1 });
+    const { result, steps, seen } = await upUnderProbes(stack, outputs, sessions, "database password rotation (rolling)");
+
+    // The password (an update, not a replacement), the role, three gates; the nodes replaced; the database container untouched.
+    expect(changes(result.summary.resourceChanges)).toEqual({ replace: 3, update: 5 });
+    expect(steps).not.toContain("start replace keycloak-db");
+    const role = steps.indexOf("end update keycloak-db-role");
+    const firstNode = steps.findIndex((step) => step.endsWith(" keycloak-kc-0"));
+    expect(role, `the role before the first node in ${steps.join(", ")}`).toBeGreaterThanOrEqual(0);
+    expect(firstNode).toBeGreaterThan(role);
+    expectOneAtATime(steps);
+    expect(seen.lost).toEqual([]);
+    expect(seen.failures).toEqual([]);
+
+    outputs = await clusterOutputs(stack);
+    const passwords = await Promise.all(dockerNodes(outputs).map((n) => dbPasswordOf(n.container)));
+    expect(new Set(passwords).size).toBe(1);
+    expect(passwords[0]).not.toBe(old);
+    expect(await databaseAccepts(passwords[0])).toBe(true);
+    expect(await databaseAccepts(old)).toBe(false);
+    await expectClusterOf(outputs, 3);
   });
 
   it("3 → 4 nodes adds one node and replaces none", async () => {
