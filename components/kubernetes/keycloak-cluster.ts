@@ -7,6 +7,7 @@ import { clusterSecrets } from "../shared/cluster-secrets";
 import { DriverHandle } from "../shared/outputs";
 import { RealmSync, syncedUsers } from "../shared/realm-sync";
 import { databaseServiceSpec, databaseStatefulSetSpec } from "./database";
+import { rolePasswordJobName, rolePasswordJobSpec } from "./role-password";
 import {
   chaosRoleRules,
   CredentialKeys,
@@ -20,6 +21,7 @@ import {
   networkPolicySpecs,
   objectNames,
   realmFileName,
+  rolePasswordSelector,
   routeSpec,
   trafficServiceAnnotations,
   trafficServiceSpec,
@@ -61,6 +63,8 @@ export class KubernetesKeycloakCluster extends KeycloakClusterComponent {
         type: "Opaque",
         stringData: pulumi.secret({
           [CredentialKeys.dbPassword]: secrets.dbPassword,
+          // What a rotation's Job logs in with ("" before the first rotation).
+          [CredentialKeys.dbPasswordPrevious]: secrets.dbPasswordPrevious,
           [CredentialKeys.adminPassword]: secrets.adminPassword,
         }),
       },
@@ -100,6 +104,20 @@ export class KubernetesKeycloakCluster extends KeycloakClusterComponent {
           { ...child, dependsOn: [...child.dependsOn, credentials] },
         ),
       );
+      // A rotation: PostgreSQL's role gets the new password (a Job the provider waits for) before
+      // the nodes roll (their pod annotation names the rotation, and they depend on the Job).
+      if (spec.database.passwordRotation > 0) {
+        database.push(
+          new k8s.batch.v1.Job(
+            `${name}-db-role`,
+            {
+              metadata: metadata(target, rolePasswordJobName(target, spec.database.passwordRotation), rolePasswordSelector(target)),
+              spec: rolePasswordJobSpec(spec.database, target),
+            },
+            { ...child, dependsOn: [...child.dependsOn, ...database], deleteBeforeReplace: true },
+          ),
+        );
+      }
     }
 
     const selector = keycloakSelector(target);

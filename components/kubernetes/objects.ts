@@ -32,7 +32,11 @@ export const KeycloakUser = 1000;
 export const PostgresUser = 999;
 
 /** Keys of the credentials Secret. */
-export const CredentialKeys = { dbPassword: "db-password", adminPassword: "admin-password" } as const;
+export const CredentialKeys = {
+  dbPassword: "db-password",
+  dbPasswordPrevious: "db-password-previous",
+  adminPassword: "admin-password",
+} as const;
 
 /** Where a re-encrypting Route's serving certificate is mounted in the nodes. */
 export const TlsDir = "/etc/keycloak/tls";
@@ -60,6 +64,11 @@ export function objectNames(target: KubernetesTargetSpec) {
 /** Labels that select the Keycloak pods (the chaos driver uses them too). */
 export function keycloakSelector(target: KubernetesTargetSpec): Record<string, string> {
   return { "app.kubernetes.io/name": "keycloak", "app.kubernetes.io/instance": target.name, "app.kubernetes.io/component": "server" };
+}
+
+/** Labels of a password rotation's Job pod (components/kubernetes/role-password.ts): the database lets it in. */
+export function rolePasswordSelector(target: KubernetesTargetSpec): Record<string, string> {
+  return { "app.kubernetes.io/name": "db-password", "app.kubernetes.io/instance": target.name, "app.kubernetes.io/component": "rotation" };
 }
 
 export function databaseSelector(target: KubernetesTargetSpec): Record<string, string> {
@@ -182,7 +191,7 @@ export function keycloakStatefulSetSpec(spec: ClusterSpec, target: KubernetesTar
     updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0 } },
     selector: { matchLabels: selector },
     template: {
-      metadata: { labels: labels(selector), ...cacheConfigAnnotation(spec) },
+      metadata: { labels: labels(selector), ...podAnnotations(spec) },
       spec: {
         securityContext: podSecurity(target, KeycloakUser),
         automountServiceAccountToken: false,
@@ -249,13 +258,22 @@ export function keycloakStatefulSetSpec(spec: ClusterSpec, target: KubernetesTar
 }
 
 /**
- * The pod template carries the cache configuration's digest: a changed file (its ConfigMap) rolls
- * the pods, which read it only at start.
+ * The pod template carries what the pods read only at start and the StatefulSet cannot see: the
+ * cache configuration's digest (its ConfigMap) and the database password's rotation (its Secret).
+ * A change rolls the pods. (No rotation yet: no annotation, so existing pods stay as they are.)
  */
-function cacheConfigAnnotation(spec: ClusterSpec): { annotations?: Record<string, string> } {
+function podAnnotations(spec: ClusterSpec): { annotations?: Record<string, string> } {
   const file = spec.keycloak.cacheConfig;
-  return file ? { annotations: { "keycloak-cluster/cache-config-sha256": createHash("sha256").update(file.content).digest("hex") } } : {};
+  const rotation = spec.database.mode === "managed" ? spec.database.passwordRotation : 0;
+  const annotations = {
+    ...(file ? { "keycloak-cluster/cache-config-sha256": createHash("sha256").update(file.content).digest("hex") } : {}),
+    ...(rotation > 0 ? { [RotationAnnotation]: String(rotation) } : {}),
+  };
+  return Object.keys(annotations).length ? { annotations } : {};
 }
+
+/** Pod annotation of the nodes: a new database password rotation rolls them. */
+export const RotationAnnotation = "keycloak-cluster/db-password-rotation";
 
 /** The realm import file's name in its Secret (mounted as RealmImportDir). */
 export function realmFileName(spec: ClusterSpec): string {
@@ -326,11 +344,11 @@ export function networkPolicySpecs(target: KubernetesTargetSpec, managedDatabase
     },
   };
   if (managedDatabase) {
-    // The database talks to no one: ingress from the nodes only, no egress at all.
+    // The database talks to no one: ingress from the nodes (and a password rotation's Job) only, no egress at all.
     policies.database = {
       podSelector: { matchLabels: databaseSelector(target) },
       policyTypes: ["Ingress", "Egress"],
-      ingress: [{ from: [nodes], ports: [tcp(PostgresPort)] }],
+      ingress: [{ from: [nodes, { podSelector: { matchLabels: rolePasswordSelector(target) } }], ports: [tcp(PostgresPort)] }],
       egress: [],
     };
   }

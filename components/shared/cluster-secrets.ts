@@ -11,6 +11,8 @@ import { secretInput } from "./secret";
 export interface ClusterSecretValues {
   /** The database password every node uses: generated for a managed database, from config for an external one. */
   readonly dbPassword: pulumi.Output<string>;
+  /** The database password before the last rotation ("" before the first, and for an external database). */
+  readonly dbPasswordPrevious: pulumi.Output<string>;
   readonly adminPassword: pulumi.Output<string>;
   readonly clientSecret: pulumi.Output<string>;
   readonly testUsers: pulumi.Output<TestUser[]>;
@@ -36,5 +38,13 @@ export function clusterSecrets(name: string, spec: ClusterSpec, parent: pulumi.R
   if (dbPassword === undefined) {
     throw new Error("internal error: a managed database without a generated password");
   }
-  return { dbPassword, adminPassword: generated.adminPassword, clientSecret: generated.clientSecret, testUsers, realmJson };
+  const dbPasswordPrevious = generated.dbPasswordPrevious ?? pulumi.secret("");
+  return {
+    dbPassword,
+    dbPasswordPrevious,
+    adminPassword: generated.adminPassword,
+    clientSecret: generated.clientSecret,
+    testUsers,
+    realmJson,
+  };
 }

@@ -117,6 +117,8 @@ export interface GeneratedSecrets {
   readonly adminPassword: pulumi.Output<string>;
   /** Absent when the database is external (its password comes from config). */
   readonly dbPassword?: pulumi.Output<string>;
+  /** The database password before its last rotation ("" before the first). */
+  readonly dbPasswordPrevious?: pulumi.Output<string>;
   readonly clientSecret: pulumi.Output<string>;
   /** Seed the test users' passwords are derived from. */
   readonly testUserSeed: pulumi.Output<string>;
@@ -136,18 +138,21 @@ export const DbPasswordRotationKey = "database.passwordRotation";
 
 /** Generates the cluster's secrets as children of `parent`. */
 export function createClusterSecrets(name: string, parent: pulumi.Resource, opts: ClusterSecretOptions): GeneratedSecrets {
-  const secret = (role: string, args: GeneratedSecretArgs): pulumi.Output<string> =>
-    pulumi.secret(new GeneratedSecret(`${name}-${role}`, args, { parent, protect: opts.protect }).value);
+  const generated = (role: string, args: GeneratedSecretArgs) =>
+    new GeneratedSecret(`${name}-${role}`, args, { parent, protect: opts.protect });
+  const secret = (role: string, args: GeneratedSecretArgs): pulumi.Output<string> => pulumi.secret(generated(role, args).value);
+  const db = opts.database
+    ? generated("db-password", {
+        length: 32,
+        purpose: "the database password",
+        rotation: opts.dbPasswordRotation,
+        rotateWith: `raise ${DbPasswordRotationKey} (pulumi config set --path ${DbPasswordRotationKey} <next number>)`,
+      })
+    : undefined;
   return {
     adminPassword: secret("admin-password", { length: 24, purpose: "the admin password" }),
-    dbPassword: opts.database
-      ? secret("db-password", {
-          length: 32,
-          purpose: "the database password",
-          rotation: opts.dbPasswordRotation,
-          rotateWith: `raise ${DbPasswordRotationKey} (pulumi config set --path ${DbPasswordRotationKey} <next number>)`,
-        })
-      : undefined,
+    dbPassword: db ? pulumi.secret(db.value) : undefined,
+    dbPasswordPrevious: db ? pulumi.secret(db.previous.apply((p) => p ?? "")) : undefined,
     clientSecret: secret("client-secret", { length: 40, purpose: "the client secret" }),
     testUserSeed: secret("test-user-seed", { length: 32, purpose: "the test users' password seed" }),
   };

@@ -3,7 +3,10 @@ import { OutputNames, SecretOutputs } from "../../../components/shared/outputs";
 import { ResourceRecorder, resolve } from "../../mocks";
 import { ProgramRun, runProgram } from "../../program";
 import { TestToken, writeKubeconfig } from "../../kubeconfig";
-import { base, deploy, envOf, findKeys, pod, Policy, Secret, Service, StatefulSet } from "./harness";
+import { rolePasswordCommand } from "../../../components/shared/role-password";
+import { base, Container, deploy, envOf, findKeys, pod, PodSpec, Policy, Secret, Service, StatefulSet } from "./harness";
+
+const Job = "kubernetes:batch/v1:Job";
 
 describe("the kubernetes stack under mocks", () => {
   let run: ProgramRun;
@@ -123,6 +126,7 @@ describe("the kubernetes stack under mocks", () => {
     expect(credentials.secretInputs).toContain("stringData");
     expect(credentials.inputs.stringData).toEqual({
       "db-password": "generated-keycloak-db-password",
+      "db-password-previous": "",
       "admin-password": "generated-keycloak-admin-password",
     });
     const realm = recorder.named("keycloak-realm");
@@ -146,7 +150,7 @@ describe("the kubernetes stack under mocks", () => {
     ).toEqual(["keycloak-db", "keycloak-kc", "keycloak-kc-headless"]);
   });
 
-  it("allows 7800 and 57800 only between Keycloak pods, 9000 only from the given CIDRs, 5432 only from Keycloak", () => {
+  it("allows 7800 and 57800 only between Keycloak pods, 9000 only from the given CIDRs, 5432 only from Keycloak and a rotation's Job", () => {
     const policies = Object.fromEntries(recorder.ofType(Policy).map((p) => [(p.inputs.metadata as { name: string }).name, p.inputs.spec]));
     const kc = {
       podSelector: {
@@ -154,6 +158,15 @@ describe("the kubernetes stack under mocks", () => {
           "app.kubernetes.io/name": "keycloak",
           "app.kubernetes.io/instance": "keycloak",
           "app.kubernetes.io/component": "server",
+        },
+      },
+    };
+    const rotationJob = {
+      podSelector: {
+        matchLabels: {
+          "app.kubernetes.io/name": "db-password",
+          "app.kubernetes.io/instance": "keycloak",
+          "app.kubernetes.io/component": "rotation",
         },
       },
     };
@@ -178,7 +191,7 @@ describe("the kubernetes stack under mocks", () => {
     expect(policies["keycloak-http"]).toEqual({ ...kc, policyTypes: ["Ingress"], ingress: [{ ports: [{ port: 8080, protocol: "TCP" }] }] });
     expect(policies["keycloak-database"]).toMatchObject({
       policyTypes: ["Ingress", "Egress"],
-      ingress: [{ from: [kc], ports: [{ port: 5432, protocol: "TCP" }] }],
+      ingress: [{ from: [kc, rotationJob], ports: [{ port: 5432, protocol: "TCP" }] }],
       egress: [],
     });
   });
@@ -296,6 +309,42 @@ describe("kubernetes settings from config", () => {
     expect(synced.recorder.ofType(sync)[0].secretInputs).toEqual(expect.arrayContaining(["adminPassword", "realmJson"]));
     const skipped = await deploy("kubernetes", { kubernetes: { skipAwait: true } }, "nosync");
     expect(skipped.recorder.ofType(sync)).toEqual([]);
+  });
+
+  it("no rotation: no Job, and the pods carry no rotation annotation (existing pods stay as they are)", async () => {
+    const { recorder } = await deploy("kubernetes", {}, "norotate");
+    expect(recorder.ofType(Job)).toEqual([]);
+    expect(JSON.stringify(recorder.typed(StatefulSet, "keycloak-kc").inputs)).not.toContain("db-password-rotation");
+  });
+
+  it("database.passwordRotation: a Job sets the new password on the role over the database Service, logged in with the old one; the rotation rolls the pods", async () => {
+    const { recorder } = await deploy("kubernetes", { database: { passwordRotation: 2 } }, "rotate");
+    const [job] = recorder.ofType(Job);
+    expect(job.name).toBe("keycloak-db-role");
+    expect(job.inputs.metadata).toMatchObject({ name: "keycloak-db-password-2", namespace: "keycloak" });
+    const spec = job.inputs.spec as {
+      template: { metadata: { labels: Record<string, string> }; spec: PodSpec & { restartPolicy: string } };
+    };
+    expect(spec.template.metadata.labels).toMatchObject({
+      "app.kubernetes.io/name": "db-password",
+      "app.kubernetes.io/component": "rotation",
+    });
+    const container = spec.template.spec.containers[0] as Container & { command: string[]; image: string };
+    expect(container.command).toEqual(rolePasswordCommand(true));
+    expect(envOf(container)).toMatchObject({
+      PGHOST: "keycloak-db.keycloak.svc.cluster.local",
+      PGUSER: "keycloak",
+      PGDATABASE: "keycloak",
+      NEW_PASSWORD: { secretKeyRef: { name: "keycloak-credentials", key: "db-password" } },
+      OLD_PASSWORD: { secretKeyRef: { name: "keycloak-credentials", key: "db-password-previous" } },
+    });
+    expect(JSON.stringify(job.inputs)).not.toContain("generated-keycloak");
+    const template = (
+      recorder.typed(StatefulSet, "keycloak-kc").inputs.spec as { template: { metadata: { annotations: Record<string, string> } } }
+    ).template;
+    expect(template.metadata.annotations["keycloak-cluster/db-password-rotation"]).toBe("2");
+    // The database pod keeps running: its template does not change.
+    expect(JSON.stringify(recorder.typed(StatefulSet, "keycloak-db").inputs)).not.toContain("rotation");
   });
 
   it("the tests-only skipAwait annotation goes on every object when the stack sets it", async () => {
