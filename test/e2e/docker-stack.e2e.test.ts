@@ -81,7 +81,7 @@ async function logInEveryone(outputs: ClusterOutputs) {
 
 /** The database password a container was started with. */
 async function dbPasswordOf(container: string): Promise<string> {
-  const env = ((await docker.getContainer(container).inspect()).Config.Env ?? []) as string[];
+  const env = (await docker.getContainer(container).inspect()).Config.Env ?? [];
   const entry = env.find((e) => e.startsWith(`${SecretEnv.dbPassword}=`));
   if (entry === undefined) {
     throw new Error(`${container} has no ${SecretEnv.dbPassword}`);
