@@ -18,6 +18,7 @@ import { ChaosEvent } from "../../chaos/events";
 import { nodeHealth } from "../../chaos/probes/cluster";
 import { KeycloakVersion } from "../../components/keycloak/version";
 import { localKeycloakImage } from "../../offline/local-image";
+import { rotateAndCheck } from "./kube-rotation";
 import {
   changes,
   chaos,
@@ -260,6 +261,8 @@ describe("real pods on the one-node cluster", () => {
     "database.resources.limits.cpus": 1,
     "database.resources.limits.memoryMb": 512,
     "realm.testUsers": 6,
+    // Set, not left to its default: the rotation case raises it, and an interrupted run leaves it in the stack file.
+    "database.passwordRotation": 0,
     "kubernetes.kubeconfig": kubeconfigFile(),
     "kubernetes.namespace": namespace,
     "kubernetes.databaseImage": "keycloak-cluster/postgres:15",
@@ -336,7 +339,7 @@ describe("real pods on the one-node cluster", () => {
     );
   });
 
-  it("persistent sessions on the tuned failover (as the dev stack): up waits for every pod Ready, one cluster of 3; deleted pods lose no session", () =>
+  it("persistent sessions on the tuned failover (as the dev stack): up waits for every pod Ready, one cluster of 3; deleted pods lose no session; a password rotation rolls them onto the new one", () =>
     withPods("e2e-pods-p", "persistent", TunedFailover, async (stack) => {
       const outputs = await clusterOutputs(stack);
       if (outputs.driver.kind !== "kubernetes") {
@@ -363,6 +366,8 @@ describe("real pods on the one-node cluster", () => {
       });
       expect(run.journal.events.filter((e) => e.type === "fault" && e.action === "verified" && e.ok)).toHaveLength(2);
       console.log(`a deleted pod back to Ready (s): ${restoreSeconds(run.journal.events).join(", ")}`);
+      // Day 2 on the same pods: a database password rotation (the Job, then the rolling pods).
+      timings["pods persistent: password rotation"] = await rotateAndCheck(stack);
     }));
 
   it("volatile sessions: one pod force-deleted per round loses nothing; two of three at once lose sessions, and the run names them", () =>

@@ -35,6 +35,8 @@ describe("classification", () => {
       "keycloak.image",
       "keycloak.adminUsername",
       "database.password",
+      // A rotation in dev must never rotate production's password.
+      "database.passwordRotation",
       "database.mode",
       "aws.instanceType",
       "aws.certificateArn",
