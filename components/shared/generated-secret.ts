@@ -60,14 +60,20 @@ export function rotatedState(
     : { ...news, value: olds.value, previous: olds.previous ?? "" };
 }
 
+/** `length` random characters of the base64url alphabet. */
+function randomValue(length: number): string {
+  // Required inside the functions: dynamic providers are serialized into the state, with the
+  // module-level functions they call.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const crypto = require("node:crypto") as typeof import("node:crypto");
+  return crypto.randomBytes(length).toString("base64url").slice(0, length);
+}
+
 const provider: pulumi.dynamic.ResourceProvider<GeneratedSecretInputs, GeneratedSecretState> = {
   async create(inputs) {
-    // Required inside the functions: dynamic providers are serialized into the state, with
-    // the module-level functions they call.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const crypto = require("node:crypto") as typeof import("node:crypto");
-    const value = crypto.randomBytes(inputs.length).toString("base64url").slice(0, inputs.length);
-    return { id: crypto.randomUUID(), outs: { ...inputs, value, previous: "" } };
+    return { id: crypto.randomUUID(), outs: { ...inputs, value: randomValue(inputs.length), previous: "" } };
   },
   async diff(_id, olds, news) {
     const refusal = replacementRefusal(olds, news);
@@ -78,10 +84,7 @@ const provider: pulumi.dynamic.ResourceProvider<GeneratedSecretInputs, Generated
     return { changes: (olds.rotation ?? 0) !== (news.rotation ?? 0), replaces: [], deleteBeforeReplace: false };
   },
   async update(_id, olds, news) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const crypto = require("node:crypto") as typeof import("node:crypto");
-    const generate = (length: number) => crypto.randomBytes(length).toString("base64url").slice(0, length);
-    return { outs: rotatedState(olds, news, generate) };
+    return { outs: rotatedState(olds, news, randomValue) };
   },
   async read(id, props) {
     return { id, props };
