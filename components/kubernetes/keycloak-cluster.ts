@@ -22,6 +22,8 @@ import {
   objectNames,
   realmFileName,
   rolePasswordSelector,
+  rolloutTimeout,
+  rolloutWaitFor,
   routeSpec,
   trafficServiceAnnotations,
   trafficServiceSpec,
@@ -136,9 +138,13 @@ export class KubernetesKeycloakCluster extends KeycloakClusterComponent {
     );
     const nodes = new k8s.apps.v1.StatefulSet(
       `${name}-kc`,
-      { metadata: metadata(target, names.keycloak, selector), spec: keycloakStatefulSetSpec(spec, target) },
+      { metadata: metadata(target, names.keycloak, selector, rolloutWaitFor(spec, target)), spec: keycloakStatefulSetSpec(spec, target) },
       // The schema migration needs the database first; the pods need their Secrets and their Service.
-      { ...child, dependsOn: [...child.dependsOn, ...database, credentials, realm, ...files, headless] },
+      {
+        ...child,
+        dependsOn: [...child.dependsOn, ...database, credentials, realm, ...files, headless],
+        customTimeouts: { create: rolloutTimeout(spec), update: rolloutTimeout(spec) },
+      },
     );
     new k8s.policy.v1.PodDisruptionBudget(
       `${name}-kc`,

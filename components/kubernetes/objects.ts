@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import type * as k8s from "@pulumi/kubernetes";
 import { cacheConfigPath } from "../keycloak/cache-config";
-import { ClusterSpec, Discovery, ResourceSpec } from "../keycloak/model";
+import { CacheMode, ClusterSpec, Discovery, ResourceSpec } from "../keycloak/model";
 import { NodeValue } from "../keycloak/node-value";
 import {
   databaseUrl,
@@ -23,6 +23,7 @@ import {
   SecretEnv,
   startCommand,
 } from "../keycloak/settings";
+import { clusterProbeCommand, probeTimeoutSeconds } from "./cluster-probe";
 import { KubernetesTargetSpec } from "./spec";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
@@ -177,6 +178,45 @@ function probe(path: string, periodSeconds: number, failureThreshold: number, ti
   return { httpGet: { path, port: "management", scheme: "HTTP" }, periodSeconds, failureThreshold, timeoutSeconds };
 }
 
+/**
+ * The startup probe: Keycloak started and, with clustered caches, its cluster view holds every
+ * ready peer (reached by their pod names on the headless Service). Up to 10 min to start.
+ */
+export function clusterStartupProbe(spec: ClusterSpec, target: KubernetesTargetSpec): k8s.types.input.core.v1.Probe {
+  const names = objectNames(target);
+  const peers = Array.from({ length: spec.keycloak.nodes }, (_, i) => `${names.keycloak}-${i}`).map((pod) => ({
+    name: pod,
+    address: `${pod}.${serviceHost(target, names.headless)}:${KeycloakPorts.management}`,
+  }));
+  const command = clusterProbeCommand({
+    clustered: spec.keycloak.cacheMode !== CacheMode.Local,
+    self: `127.0.0.1:${KeycloakPorts.management}`,
+    peers,
+  });
+  return { exec: { command }, periodSeconds: 5, failureThreshold: 120, timeoutSeconds: probeTimeoutSeconds(peers.length) };
+}
+
+/**
+ * What `pulumi up` waits for on the Keycloak StatefulSet: the controller has seen this spec
+ * (the provider's JSONPath conditions check observedGeneration) and every pod runs it and is
+ * Ready. Replaces the provider's StatefulSet await, which can read the old status right after
+ * an update and return before the roll (pulumi-kubernetes#4094, after the provider built here).
+ */
+export function rolloutWaitFor(spec: ClusterSpec, target: KubernetesTargetSpec): Record<string, string> {
+  const n = spec.keycloak.nodes;
+  if (target.skipAwait) {
+    return {};
+  }
+  return {
+    "pulumi.com/waitFor": JSON.stringify([`jsonpath={.status.updatedReplicas}=${n}`, `jsonpath={.status.readyReplicas}=${n}`]),
+  };
+}
+
+/** Long enough for every pod to start in turn (each may take its startup probe's 10 min). */
+export function rolloutTimeout(spec: ClusterSpec): string {
+  return `${Math.max(10, 5 * spec.keycloak.nodes)}m`;
+}
+
 export function keycloakStatefulSetSpec(spec: ClusterSpec, target: KubernetesTargetSpec): k8s.types.input.apps.v1.StatefulSetSpec {
   const names = objectNames(target);
   const selector = keycloakSelector(target);
@@ -226,7 +266,8 @@ export function keycloakStatefulSetSpec(spec: ClusterSpec, target: KubernetesTar
             args: startCommand(spec),
             env: keycloakEnv(spec, target),
             ports: keycloakPorts(target),
-            startupProbe: probe(HealthPaths.started, 5, 120, 2),
+            // Started, and in one cluster with every ready peer: the roll's cluster gate.
+            startupProbe: clusterStartupProbe(spec, target),
             // Out of the Service within ~2 s of a freeze, as the load balancer on the other targets.
             readinessProbe: probe(HealthPaths.ready, ReadinessCheck.intervalSeconds, ReadinessCheck.fall, ReadinessCheck.timeoutSeconds),
             livenessProbe: probe(HealthPaths.live, 10, 3, 3),
@@ -324,7 +365,7 @@ export function disruptionBudgetSpec(spec: ClusterSpec, target: KubernetesTarget
 
 type PolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 
-/** Network policies: cluster traffic only between the nodes, 9000 only from the given CIDRs, 5432 only from the nodes. */
+/** Network policies: cluster traffic (and 9000) between the nodes, 9000 from the given CIDRs, 5432 only from the nodes. */
 export function networkPolicySpecs(target: KubernetesTargetSpec, managedDatabase: boolean): Record<string, PolicySpec> {
   const nodes = { podSelector: { matchLabels: keycloakSelector(target) } };
   const tcp = (port: number) => ({ port, protocol: "TCP" });
@@ -332,7 +373,13 @@ export function networkPolicySpecs(target: KubernetesTargetSpec, managedDatabase
     cluster: {
       ...nodes,
       policyTypes: ["Ingress"],
-      ingress: [{ from: [nodes], ports: [tcp(KeycloakPorts.jgroups), tcp(KeycloakPorts.jgroupsFailureDetection)] }],
+      // The management port too: a starting pod asks its peers whether they are ready.
+      ingress: [
+        {
+          from: [nodes],
+          ports: [tcp(KeycloakPorts.jgroups), tcp(KeycloakPorts.jgroupsFailureDetection), tcp(KeycloakPorts.management)],
+        },
+      ],
     },
     http: { ...nodes, policyTypes: ["Ingress"], ingress: [{ ports: [tcp(KeycloakPorts.http)] }] },
     management: {

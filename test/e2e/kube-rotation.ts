@@ -1,7 +1,8 @@
 /**
  * A database password rotation on real pods: the role's Job completes, every Keycloak pod is
- * replaced (rolling, each Ready before the next), they form one cluster again on the new
- * password, and sessions opened before it are still good afterwards (refresh through the Service).
+ * replaced before the up returns (rolling, each started in the cluster and Ready before the
+ * next), they form one cluster again on the new password, and sessions opened before it are
+ * still good afterwards (refresh through the Service).
  */
 import { Stack } from "@pulumi/pulumi/automation";
 import * as client from "openid-client";
@@ -11,7 +12,7 @@ import { Browser } from "../../chaos/oidc/browser";
 import { clientFor } from "../../chaos/oidc/client";
 import { openLoginPage, redeemCode, submitCredentials } from "../../chaos/oidc/login";
 import { nodeHealth } from "../../chaos/probes/cluster";
-import { changes, clusterOutputs, eventually, setConfig } from "./harness";
+import { changes, clusterOutputs, setConfig } from "./harness";
 import { kubeConfig, kubeRequest } from "./kube";
 import { stepLog } from "./session-watch";
 
@@ -54,25 +55,13 @@ export async function rotateAndCheck(stack: Stack, users = 3): Promise<number> {
 
   const done = await kubeRequest(kubeConfig(), "GET", `/apis/batch/v1/namespaces/${stack.name}/jobs/keycloak-db-password-1`);
   expect((done.body.status as { succeeded?: number }).succeeded).toBe(1);
-  // The provider's await returned on the StatefulSet's old status (the update not yet observed):
-  // the roll itself is waited for here.
-  const upReturned = Date.now();
-  let after: string[] = [];
-  await eventually(
-    "every Keycloak pod replaced and Ready",
-    async () => {
-      const { body } = await kubeRequest(kubeConfig(), "GET", `/apis/apps/v1/namespaces/${stack.name}/statefulsets/keycloak-kc`);
-      const status = body.status as { updatedReplicas?: number; readyReplicas?: number };
-      after = await podUids(stack.name);
-      console.log(`rolling: ${JSON.stringify(status)}; pods replaced: ${after.filter((uid) => !before.includes(uid)).length}`);
-      return (
-        after.length === 3 && after.every((uid) => !before.includes(uid)) && status.updatedReplicas === 3 && status.readyReplicas === 3
-      );
-    },
-    600_000,
-    10_000,
-  );
-  console.log(`rolled ${Math.round((Date.now() - upReturned) / 1000)} s after the up returned`);
+  // The up itself waited for the roll (the StatefulSet's waitFor): when it returns, every pod
+  // is new and Ready, nothing left to wait for.
+  const { body } = await kubeRequest(kubeConfig(), "GET", `/apis/apps/v1/namespaces/${stack.name}/statefulsets/keycloak-kc`);
+  const status = body.status as { updatedReplicas?: number; readyReplicas?: number };
+  const after = await podUids(stack.name);
+  expect({ updated: status.updatedReplicas, ready: status.readyReplicas, pods: after.length }).toEqual({ updated: 3, ready: 3, pods: 3 });
+  expect(after.filter((uid) => before.includes(uid)), "pods the up returned before replacing").toEqual([]);
 
   if (outputs.driver.kind !== "kubernetes") {
     throw new Error("expected a kubernetes driver handle");

@@ -4,6 +4,8 @@ import { ResourceRecorder, resolve } from "../../mocks";
 import { ProgramRun, runProgram } from "../../program";
 import { TestToken, writeKubeconfig } from "../../kubeconfig";
 import { rolePasswordCommand } from "../../../components/shared/role-password";
+import { rolloutTimeout } from "../../../components/kubernetes/objects";
+import type { ClusterSpec } from "../../../components/keycloak/model";
 import { base, Container, deploy, envOf, findKeys, pod, PodSpec, Policy, Secret, Service, StatefulSet } from "./harness";
 
 const Job = "kubernetes:batch/v1:Job";
@@ -63,11 +65,21 @@ describe("the kubernetes stack under mocks", () => {
         { name: "http", containerPort: 8080, protocol: "TCP" },
       ]),
     );
-    expect([c.startupProbe.httpGet, c.readinessProbe.httpGet, c.livenessProbe.httpGet]).toEqual([
-      { path: "/health/started", port: "management", scheme: "HTTP" },
+    expect([c.readinessProbe.httpGet, c.livenessProbe.httpGet]).toEqual([
       { path: "/health/ready", port: "management", scheme: "HTTP" },
       { path: "/health/live", port: "management", scheme: "HTTP" },
     ]);
+    // The cluster gate: started, and in one cluster with every ready peer, asked by pod name.
+    const [shell, flag, , name, clustered, self, ...peers] = c.startupProbe.exec.command;
+    expect([shell, flag, name, clustered, self]).toEqual(["bash", "-c", "cluster-startup", "1", "127.0.0.1:9000"]);
+    expect(peers).toEqual(
+      [0, 1, 2].map((i) => `keycloak-kc-${i}=keycloak-kc-${i}.keycloak-kc-headless.keycloak.svc.cluster.local:9000`),
+    );
+    expect(c.startupProbe).toMatchObject({ periodSeconds: 5, failureThreshold: 120, timeoutSeconds: 11 });
+    // The up waits for the roll itself: every pod on the new spec and Ready.
+    expect((sts.inputs.metadata as { annotations?: Record<string, string> }).annotations).toEqual({
+      "pulumi.com/waitFor": '["jsonpath={.status.updatedReplicas}=3","jsonpath={.status.readyReplicas}=3"]',
+    });
     // A frozen pod leaves the Service after two failed 1 s checks, as a node leaves HAProxy.
     expect(c.readinessProbe).toMatchObject({ periodSeconds: 1, failureThreshold: 2, timeoutSeconds: 1 });
     expect(c.resources).toEqual({
@@ -150,7 +162,7 @@ describe("the kubernetes stack under mocks", () => {
     ).toEqual(["keycloak-db", "keycloak-kc", "keycloak-kc-headless"]);
   });
 
-  it("allows 7800 and 57800 only between Keycloak pods, 9000 only from the given CIDRs, 5432 only from Keycloak and a rotation's Job", () => {
+  it("allows 7800, 57800 and 9000 between Keycloak pods, 9000 from the given CIDRs, 5432 only from Keycloak and a rotation's Job", () => {
     const policies = Object.fromEntries(recorder.ofType(Policy).map((p) => [(p.inputs.metadata as { name: string }).name, p.inputs.spec]));
     const kc = {
       podSelector: {
@@ -179,6 +191,7 @@ describe("the kubernetes stack under mocks", () => {
           ports: [
             { port: 7800, protocol: "TCP" },
             { port: 57800, protocol: "TCP" },
+            { port: 9000, protocol: "TCP" },
           ],
         },
       ],
@@ -352,6 +365,24 @@ describe("kubernetes settings from config", () => {
     for (const r of recorder.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
       expect((r.inputs.metadata as { annotations?: Record<string, string> }).annotations?.["pulumi.com/skipAwait"], r.name).toBe("true");
     }
+    // Nothing is waited for: no rollout condition either.
+    const sts = recorder.typed(StatefulSet, "keycloak-kc");
+    expect((sts.inputs.metadata as { annotations: Record<string, string> }).annotations).toEqual({ "pulumi.com/skipAwait": "true" });
+  });
+
+  it("gives the roll time for every pod's start in turn: 5 min a pod, 10 min at least", () => {
+    const nodes = (n: number) => ({ keycloak: { nodes: n } }) as ClusterSpec;
+    expect([rolloutTimeout(nodes(1)), rolloutTimeout(nodes(3)), rolloutTimeout(nodes(9))]).toEqual(["10m", "15m", "45m"]);
+  });
+
+  it("local caches: the startup probe waits for started only, there is no cluster to join", async () => {
+    const { recorder } = await deploy(
+      "kubernetes",
+      { keycloak: { ...base.keycloak, cacheMode: "local", acknowledgeLocalCache: true } },
+      "localcache",
+    );
+    const [c] = pod(recorder.typed(StatefulSet, "keycloak-kc")).containers;
+    expect(c.startupProbe.exec.command.slice(3, 5)).toEqual(["cluster-startup", "0"]);
   });
 
   it("an external database: no PostgreSQL objects; its secret password in the credentials Secret", async () => {

@@ -18,7 +18,7 @@ export type Container = {
   env: { name: string; value?: string; valueFrom?: Record<string, Record<string, string>> }[];
   ports: { name: string; containerPort: number }[];
   securityContext: Record<string, unknown>;
-  startupProbe: { httpGet: { path: string; port: string } };
+  startupProbe: { exec: { command: string[] }; periodSeconds: number; failureThreshold: number; timeoutSeconds: number };
   readinessProbe: { httpGet: { path: string; port: string }; periodSeconds: number; failureThreshold: number; timeoutSeconds: number };
   livenessProbe: { httpGet: { path: string; port: string } };
   lifecycle: { preStop: { sleep: { seconds: number } } };

@@ -1,0 +1,112 @@
+/** The kubernetes startup probe's script, run by bash against management ports on 127.0.0.1. */
+import { execFile } from "node:child_process";
+import { createServer, Server } from "node:http";
+import { AddressInfo } from "node:net";
+import { afterAll, describe, expect, it } from "vitest";
+import { clusterProbeCommand, ProbePeer, probeTimeoutSeconds } from "../../../components/kubernetes/cluster-probe";
+
+interface Answers {
+  started?: number;
+  ready?: number;
+  clusterSize?: number;
+  /** Accept the connection and never answer. */
+  hang?: boolean;
+}
+
+const servers: Server[] = [];
+afterAll(() =>
+  servers.forEach((s) => {
+    s.closeAllConnections();
+    s.close();
+  }),
+);
+
+/** A management port answering as told; its host:port. */
+async function management(answers: Answers): Promise<string> {
+  const server = createServer((req, res) => {
+    if (answers.hang) {
+      return;
+    }
+    const status = req.url === "/health/started" ? answers.started : req.url === "/health/ready" ? answers.ready : undefined;
+    if (req.url === "/metrics" && answers.clusterSize !== undefined) {
+      res.end(
+        `# HELP vendor_cluster_size Cluster size\n# TYPE vendor_cluster_size gauge\n` +
+          `vendor_cluster_size{cache="keycloak"} ${answers.clusterSize}.0\nvendor_jgroups_x 7.0\n`,
+      );
+      return;
+    }
+    res.writeHead(status ?? 404).end();
+  });
+  servers.push(server);
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await new Promise((ok) => server.close(ok));
+  return address;
+}
+
+function probe(self: string, peers: ProbePeer[], hostname = "kc-1", clustered = true): Promise<{ code: number; output: string }> {
+  const [cmd, ...args] = clusterProbeCommand({ clustered, self, peers });
+  return new Promise((ok) => {
+    execFile(cmd, args, { env: { PATH: process.env.PATH, HOSTNAME: hostname }, timeout: 30_000 }, (error, stdout) =>
+      ok({ code: error ? Number(error.code ?? 1) : 0, output: stdout.trim() }),
+    );
+  });
+}
+
+describe("the cluster startup probe", () => {
+  it("passes when the pod's cluster holds itself and every ready peer; it skips itself among the peers", async () => {
+    const self = await management({ started: 200, ready: 200, clusterSize: 3 });
+    const peers = [
+      { name: "kc-0", address: await management({ ready: 200 }) },
+      { name: "kc-1", address: self },
+      { name: "kc-2", address: await management({ ready: 200 }) },
+    ];
+    expect(await probe(self, peers)).toEqual({ code: 0, output: "kc-1 is in a cluster of 3; ready peers: kc-0 kc-2" });
+  });
+
+  it("fails while the pod sees a cluster smaller than itself and its ready peers (it formed one of its own)", async () => {
+    const self = await management({ started: 200, ready: 200, clusterSize: 1 });
+    const peers = [
+      { name: "kc-0", address: await management({ ready: 200 }) },
+      { name: "kc-1", address: self },
+      { name: "kc-2", address: await management({ ready: 200 }) },
+    ];
+    const result = await probe(self, peers);
+    expect(result).toEqual({ code: 1, output: "kc-1 sees a cluster of 1, but 2 peer(s) are ready: kc-0 kc-2; waiting to join them" });
+  });
+
+  it("counts only peers that answer ready: not ready, gone, or frozen peers are not waited for", async () => {
+    const self = await management({ started: 200, clusterSize: 2 });
+    const peers = [
+      { name: "kc-0", address: await management({ ready: 200 }) },
+      { name: "kc-2", address: await management({ ready: 503 }) },
+      { name: "kc-3", address: await closedPort() },
+      { name: "kc-4", address: await management({ hang: true }) },
+    ];
+    expect(await probe(self, peers)).toEqual({ code: 0, output: "kc-1 is in a cluster of 2; ready peers: kc-0" });
+  });
+
+  it("fails until Keycloak reports started, whatever the cluster", async () => {
+    const self = await management({ started: 503, clusterSize: 1 });
+    expect(await probe(self, [])).toEqual({ code: 1, output: "Keycloak not started yet (/health/started: 503)" });
+    expect(await probe(await closedPort(), [])).toEqual({ code: 1, output: "Keycloak not started yet (/health/started: none)" });
+  });
+
+  it("with local caches, started is enough", async () => {
+    const self = await management({ started: 200 });
+    const peers = [{ name: "kc-0", address: await management({ ready: 200 }) }];
+    expect(await probe(self, peers, "kc-1", false)).toEqual({ code: 0, output: "" });
+    expect((await probe(self, peers, "kc-1", true)).code).toBe(1);
+  });
+
+  it("has time for the pod's own two requests and one per peer", () => {
+    expect(probeTimeoutSeconds(3)).toBe(11);
+  });
+});
