@@ -31,47 +31,55 @@ export interface ClusterProbeArgs {
 export const RequestSeconds = 2;
 
 const Script = [
-  'set -u',
+  "set -u",
   'command -v timeout >/dev/null || { echo "the image has no timeout (coreutils), which the cluster startup probe needs"; exit 1; }',
-  'clustered=$1 self=$2',
-  'shift 2',
-  'me=${HOSTNAME:-$(</proc/sys/kernel/hostname)}',
-  'get() {',
-  "  timeout REQUEST_SECONDS bash -c 'exec 3<>\"/dev/tcp/${0%:*}/${0##*:}\" && printf \"GET %s HTTP/1.0\\r\\nHost: %s\\r\\n\\r\\n\" \"$1\" \"${0%:*}\" >&3 && cat <&3' \"$1\" \"$2\" 2>/dev/null",
-  '}',
-  'status() {',
-  '  local code',
+  "clustered=$1 self=$2",
+  "shift 2",
+  "me=${HOSTNAME:-$(</proc/sys/kernel/hostname)}",
+  "get() {",
+  '  timeout REQUEST_SECONDS bash -c \'exec 3<>"/dev/tcp/${0%:*}/${0##*:}" && printf "GET %s HTTP/1.0\\r\\nHost: %s\\r\\n\\r\\n" "$1" "${0%:*}" >&3 && cat <&3\' "$1" "$2" 2>/dev/null',
+  "}",
+  "status() {",
+  "  local code",
   "  IFS=$' \\r' read -r _ code _ <<<\"$1\"",
   '  echo "${code:-none}"',
-  '}',
+  "}",
   'started=$(status "$(get "$self" /health/started)")',
   '[[ $started == 200 ]] || { echo "Keycloak not started yet (/health/started: $started)"; exit 1; }',
-  '[[ $clustered == 1 ]] || exit 0',
-  'size=0',
+  "[[ $clustered == 1 ]] || exit 0",
+  "size=0",
   "while IFS=$' \\r' read -r name value _; do",
-  '  [[ $name == vendor_cluster_size || $name == vendor_cluster_size{* ]] && size=${value%%.*}',
+  "  [[ $name == vendor_cluster_size || $name == vendor_cluster_size{* ]] && size=${value%%.*}",
   'done <<<"$(get "$self" /metrics)"',
   'ready=0 seen=""',
   'for peer in "$@"; do',
   '  [[ ${peer%%=*} == "$me" ]] && continue',
   '  if [[ $(status "$(get "${peer#*=}" /health/ready)") == 200 ]]; then',
-  '    ready=$((ready + 1))',
+  "    ready=$((ready + 1))",
   '    seen+=" ${peer%%=*}"',
-  '  fi',
-  'done',
-  'if ((size >= ready + 1)); then',
+  "  fi",
+  "done",
+  "if ((size >= ready + 1)); then",
   '  echo "$me is in a cluster of $size; ready peers:${seen:- none}"',
-  '  exit 0',
-  'fi',
+  "  exit 0",
+  "fi",
   'echo "$me sees a cluster of $size, but $ready peer(s) are ready:$seen; waiting to join them"',
-  'exit 1',
+  "exit 1",
 ]
   .join("\n")
   .replace("REQUEST_SECONDS", String(RequestSeconds));
 
 /** The probe's command: bash, the script, then its arguments. */
 export function clusterProbeCommand(args: ClusterProbeArgs): string[] {
-  return ["bash", "-c", Script, "cluster-startup", args.clustered ? "1" : "0", args.self, ...args.peers.map((p) => `${p.name}=${p.address}`)];
+  return [
+    "bash",
+    "-c",
+    Script,
+    "cluster-startup",
+    args.clustered ? "1" : "0",
+    args.self,
+    ...args.peers.map((p) => `${p.name}=${p.address}`),
+  ];
 }
 
 /** Enough for the sequential requests: the pod's own two and one per peer. */

@@ -61,7 +61,10 @@ export async function rotateAndCheck(stack: Stack, users = 3): Promise<number> {
   const status = body.status as { updatedReplicas?: number; readyReplicas?: number };
   const after = await podUids(stack.name);
   expect({ updated: status.updatedReplicas, ready: status.readyReplicas, pods: after.length }).toEqual({ updated: 3, ready: 3, pods: 3 });
-  expect(after.filter((uid) => before.includes(uid)), "pods the up returned before replacing").toEqual([]);
+  expect(
+    after.filter((uid) => before.includes(uid)),
+    "pods the up returned before replacing",
+  ).toEqual([]);
 
   if (outputs.driver.kind !== "kubernetes") {
     throw new Error("expected a kubernetes driver handle");

@@ -72,9 +72,7 @@ describe("the kubernetes stack under mocks", () => {
     // The cluster gate: started, and in one cluster with every ready peer, asked by pod name.
     const [shell, flag, , name, clustered, self, ...peers] = c.startupProbe.exec.command;
     expect([shell, flag, name, clustered, self]).toEqual(["bash", "-c", "cluster-startup", "1", "127.0.0.1:9000"]);
-    expect(peers).toEqual(
-      [0, 1, 2].map((i) => `keycloak-kc-${i}=keycloak-kc-${i}.keycloak-kc-headless.keycloak.svc.cluster.local:9000`),
-    );
+    expect(peers).toEqual([0, 1, 2].map((i) => `keycloak-kc-${i}=keycloak-kc-${i}.keycloak-kc-headless.keycloak.svc.cluster.local:9000`));
     expect(c.startupProbe).toMatchObject({ periodSeconds: 5, failureThreshold: 120, timeoutSeconds: 11 });
     // The up waits for the roll itself: every pod on the new spec and Ready.
     expect((sts.inputs.metadata as { annotations?: Record<string, string> }).annotations).toEqual({
