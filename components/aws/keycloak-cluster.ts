@@ -5,6 +5,7 @@ import { HealthPaths, issuerUrl, jdbcUrl, KeycloakPorts, PostgresPort, Readiness
 import { KeycloakClusterComponent } from "../shared/cluster";
 import { clusterSecrets } from "../shared/cluster-secrets";
 import { DriverHandle } from "../shared/outputs";
+import { RealmSync, syncedUsers } from "../shared/realm-sync";
 import { existingNetwork, Network, newNetwork } from "./network";
 import { Rule, securityRules } from "./rules";
 import { AwsTargetSpec } from "./spec";
@@ -123,12 +124,34 @@ export class AwsKeycloakCluster extends KeycloakClusterComponent {
         targetGroupArns: [lb.targetGroup.arn],
         healthCheckType: "ELB",
         healthCheckGracePeriod: 600,
+        // The first up (and a scale) waits until every node is healthy behind the load balancer.
+        waitForElbCapacity: spec.keycloak.nodes,
+        waitForCapacityTimeout: "20m",
         // A new launch template replaces the instances a few at a time, keeping two thirds healthy.
         instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 66, instanceWarmup: "300" } },
         tags: Object.entries({ ...tags, Name: `${this.prefix}-node` }).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
       },
       { ...this.child, dependsOn: database.resource ? [database.resource] : [] },
     );
+
+    // The realm in step with the configuration once the nodes are healthy (they import it at
+    // their first boot; a later realm change replaces no instance). The connection goes to the
+    // load balancer's own name, as the public name may not point at it yet; TLS and the Host
+    // header stay the public URL's (the certificate names it).
+    const realmSync = target.realmSync
+      ? new RealmSync(
+          `${name}-realm-sync`,
+          {
+            baseUrl: spec.keycloak.publicUrl,
+            connectTo: lb.balancer.dnsName,
+            adminUsername: spec.keycloak.adminUsername,
+            adminPassword: secrets.adminPassword,
+            realmJson: secrets.realmJson,
+            timeoutSeconds: 900,
+          },
+          { parent: this, dependsOn: [asg] },
+        )
+      : undefined;
 
     this.loadBalancerDnsName = lb.balancer.dnsName;
     this.expose(
@@ -145,7 +168,7 @@ export class AwsKeycloakCluster extends KeycloakClusterComponent {
         })),
         clientSecret: secrets.clientSecret,
         adminPassword: secrets.adminPassword,
-        testUsers: secrets.testUsers,
+        testUsers: realmSync ? syncedUsers(realmSync, secrets.testUsers) : secrets.testUsers,
         // A target group never retries a request on another target.
         loadBalancerTiming: { healthCheck: TargetGroupCheck, safeRetryAfterSeconds: null },
       },

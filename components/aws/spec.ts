@@ -29,6 +29,11 @@ export interface AwsTargetSpec {
   readonly rds: { readonly instanceClass: string; readonly engineVersion: string };
   /** Days the nodes' logs are kept in CloudWatch Logs. */
   readonly logRetentionDays: number;
+  /**
+   * Keep the running realm in step with the configuration from where `pulumi up` runs, through
+   * the load balancer (which must let that machine in: aws.ingressCidrs).
+   */
+  readonly realmSync: boolean;
   /** Production: Multi-AZ, deletion protection and final snapshots for the database. */
   readonly production: boolean;
   /** Prefix of every resource's name. */

@@ -7,10 +7,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { TestUser } from "../keycloak/realm";
 import { RealmDocument, SyncSummary, syncRealm, unavailable } from "../keycloak/admin-api";
+import { fetchVia } from "./connect-to";
 
 export interface RealmSyncArgs {
   /** Where Keycloak answers from the deploying machine (the load balancer). */
   readonly baseUrl: pulumi.Input<string>;
+  /**
+   * Connect to this host instead of the one `baseUrl` names (the load balancer's DNS name, while
+   * the public name may not point at it yet); the Host header and TLS stay `baseUrl`'s.
+   */
+  readonly connectTo?: pulumi.Input<string>;
   readonly adminUsername: pulumi.Input<string>;
   readonly adminPassword: pulumi.Input<string>;
   /** The realm document (JSON), as the nodes would import it. */
@@ -21,6 +27,7 @@ export interface RealmSyncArgs {
 
 export interface SyncInputs {
   readonly baseUrl: string;
+  readonly connectTo?: string;
   readonly adminUsername: string;
   readonly adminPassword: string;
   readonly realmJson: string;
@@ -38,13 +45,16 @@ export async function syncWhenReachable(inputs: SyncInputs, run: typeof syncReal
   const deadline = Date.now() + inputs.timeoutSeconds * 1000;
   for (;;) {
     try {
-      const lastSync = await run(inputs.baseUrl, { username: inputs.adminUsername, password: inputs.adminPassword }, doc);
+      const admin = { username: inputs.adminUsername, password: inputs.adminPassword };
+      const lastSync = await (inputs.connectTo
+        ? run(inputs.baseUrl, admin, doc, fetchVia(inputs.baseUrl, inputs.connectTo))
+        : run(inputs.baseUrl, admin, doc));
       return { ...inputs, realm: doc.realm, lastSync };
     } catch (error) {
       if (!unavailable(error) || Date.now() >= deadline) {
         throw error instanceof Error && unavailable(error)
           ? new Error(
-              `the realm could not be synced: Keycloak did not answer at ${inputs.baseUrl} within ${inputs.timeoutSeconds} s (${error.message})`,
+              `the realm could not be synced: Keycloak did not answer at ${inputs.baseUrl}${inputs.connectTo ? ` (connecting to ${inputs.connectTo})` : ""} within ${inputs.timeoutSeconds} s (${error.message})`,
             )
           : error;
       }
@@ -63,7 +73,7 @@ const provider: pulumi.dynamic.ResourceProvider<SyncInputs, SyncOutputs> = {
   },
   async diff(_id, olds, news) {
     // A new base URL or password alone changes nothing in the realm, but syncing again is harmless.
-    const changes = (["baseUrl", "adminUsername", "adminPassword", "realmJson"] as const).some((k) => olds[k] !== news[k]);
+    const changes = (["baseUrl", "connectTo", "adminUsername", "adminPassword", "realmJson"] as const).some((k) => olds[k] !== news[k]);
     return { changes, replaces: [], deleteBeforeReplace: false };
   },
 };

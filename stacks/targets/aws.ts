@@ -31,6 +31,7 @@ export const awsFields = {
   rdsInstanceClass: text("an RDS instance class such as db.t4g.medium", /^db\.[a-z0-9]+\.[a-z0-9]+$/).default("db.t4g.medium"),
   rdsEngineVersion: text("a PostgreSQL major version such as 17", /^\d+(\.\d+)?$/).default("17"),
   logRetentionDays: int(1, 3653).default(30),
+  realmSync: bool.default(true),
   namePrefix: text("1-24 lower-case letters, digits or '-'", /^[a-z][a-z0-9-]{0,23}$/).optional(),
 };
 
@@ -123,6 +124,7 @@ export const awsTarget: TargetModule<typeof Target.Aws, Own, AwsTargetSpec> = {
       ingressCidrs: own.ingressCidrs,
       rds: { instanceClass: own.rdsInstanceClass, engineVersion: own.rdsEngineVersion },
       logRetentionDays: own.logRetentionDays,
+      realmSync: own.realmSync,
       production: config.environment === Environment.Production,
       namePrefix:
         own.namePrefix ??

@@ -25,6 +25,7 @@ describe("aws settings", () => {
       ingressCidrs: ["0.0.0.0/0"],
       rds: { instanceClass: "db.t4g.medium", engineVersion: "17" },
       logRetentionDays: 30,
+      realmSync: true,
       production: false,
       namePrefix: "kc-aws",
     });

@@ -191,6 +191,14 @@ describe("the aws stack under mocks", () => {
     ).toBe(true);
   });
 
+  it("keeps the realm in step once every node is healthy: through the load balancer's own name, for the public URL", async () => {
+    const [sync] = run.recorder.ofType("pulumi-nodejs:dynamic/keycloak-cluster:RealmSync");
+    const lb = one(run.recorder, "aws:lb/loadBalancer:LoadBalancer");
+    expect(sync.inputs).toMatchObject({ baseUrl: "https://sso.example.test", connectTo: `${lb.name}.elb.test`, adminUsername: "admin" });
+    expect(sync.secretInputs).toEqual(expect.arrayContaining(["adminPassword", "realmJson"]));
+    expect(one(run.recorder, "aws:autoscaling/group:Group").inputs).toMatchObject({ waitForElbCapacity: 3, waitForCapacityTimeout: "20m" });
+  });
+
   it("exports the outputs shape with the aws driver handle", async () => {
     expect(Object.keys(run.outputs).sort()).toEqual([...OutputNames].sort());
     expect((await resolve(run.outputs.driver as never)).value).toEqual({
@@ -236,6 +244,11 @@ describe("production and existing networks", () => {
       "subnet-00000000000000003",
       "subnet-00000000000000004",
     ]);
+  });
+
+  it("aws.realmSync false: no realm sync (the deploying machine cannot reach the load balancer)", async () => {
+    const { recorder } = await runProgram({ ...base, aws: { ...base.aws, realmSync: false } }, "aws-nosync");
+    expect(recorder.ofType("pulumi-nodejs:dynamic/keycloak-cluster:RealmSync")).toEqual([]);
   });
 
   it("dev with an acknowledged plain HTTP: port 80 forwards, no HTTPS listener", async () => {

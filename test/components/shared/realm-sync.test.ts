@@ -50,4 +50,24 @@ describe("syncWhenReachable", () => {
       "the realm could not be synced: Keycloak did not answer at http://127.0.0.1:8080 within 0 s (fetch failed)",
     );
   });
+
+  it("with connectTo, every request of the sync goes through the connecting fetch; without it, the plain one", async () => {
+    const fetches: unknown[] = [];
+    const record = async (_url: string, _admin: unknown, _doc: unknown, fetchImpl?: unknown) => {
+      fetches.push(fetchImpl);
+      return done;
+    };
+    await syncWhenReachable({ ...inputs, connectTo: "internal-kc-123.eu-west-1.elb.amazonaws.com" }, record, 1);
+    await syncWhenReachable(inputs, record, 1);
+    expect(fetches.map((f) => typeof f)).toEqual(["function", "undefined"]);
+  });
+
+  it("names the host it connected to when it gives up", async () => {
+    const down = async (): Promise<SyncSummary> => {
+      throw new TypeError("fetch failed");
+    };
+    await expect(syncWhenReachable({ ...inputs, connectTo: "kc-lb.elb.example", timeoutSeconds: 0 }, down, 1)).rejects.toThrow(
+      "did not answer at http://127.0.0.1:8080 (connecting to kc-lb.elb.example) within 0 s",
+    );
+  });
 });
