@@ -180,11 +180,12 @@ function probe(path: string, periodSeconds: number, failureThreshold: number, ti
 
 /**
  * The startup probe: Keycloak started and, with clustered caches, its cluster view holds every
- * ready peer (reached by their pod names on the headless Service). Up to 10 min to start.
+ * ready peer (pods 0 … maxNodes-1 by name on the headless Service). Up to 10 min to start.
  */
 export function clusterStartupProbe(spec: ClusterSpec, target: KubernetesTargetSpec): k8s.types.input.core.v1.Probe {
   const names = objectNames(target);
-  const peers = Array.from({ length: spec.keycloak.nodes }, (_, i) => `${names.keycloak}-${i}`).map((pod) => ({
+  // Every pod the stack may have, not only the current ones: scaling leaves the template alone.
+  const peers = Array.from({ length: target.maxNodes }, (_, i) => `${names.keycloak}-${i}`).map((pod) => ({
     name: pod,
     address: `${pod}.${serviceHost(target, names.headless)}:${KeycloakPorts.management}`,
   }));

@@ -39,6 +39,11 @@ export interface KubernetesTargetSpec {
    * annotation on every object. Never a default; refused in production.
    */
   readonly skipAwait: boolean;
+  /**
+   * The most pods the stack may scale to: the startup probe asks pods 0 … maxNodes-1, so the pod
+   * template does not change with the number of pods (scaling rolls no pod).
+   */
+  readonly maxNodes: number;
   /** User names bound to the chaos runner's Role (pods: get, list, watch, delete). */
   readonly chaosUsers: readonly string[];
   /** Where the chaos command reaches the Service (default: the public URL). */

@@ -17,6 +17,9 @@ const cidr = z
   .string({ error: "must be a list of IPv4 CIDRs such as 10.0.0.0/8" })
   .regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, { error: "must be a list of IPv4 CIDRs such as 10.0.0.0/8" });
 
+/** The most pods a stack may scale to unless it says otherwise. */
+export const DefaultMaxNodes = 9;
+
 /** Fields both flavors share. */
 const commonFields = {
   namespace: dnsLabel("the namespace").default("keycloak"),
@@ -33,6 +36,8 @@ const commonFields = {
   preStopSeconds: int(0, 120).default(10),
   terminationGracePeriodSeconds: int(10, 600).default(60),
   skipAwait: bool.default(false),
+  /** The most pods the stack may scale to: the startup probe asks that many peers (a new value rolls the pods). */
+  maxNodes: int(1, 32).default(DefaultMaxNodes),
   chaosUsers: z
     .array(text("a user name"), {
       error: "must be a list of user names, e.g. pulumi config set --path 'kubernetes.chaosUsers[0]' chaos-runner",
@@ -130,6 +135,14 @@ function kubernetesModule<T extends typeof Target.Kubernetes | typeof Target.Ope
           `applies only with ${target}.serviceType NodePort; set it, or remove the port (pulumi config rm --path ${target}.nodePort)`,
         );
       }
+      const nodes = config.keycloak?.nodes;
+      const maxNodes = own.maxNodes ?? DefaultMaxNodes;
+      if (typeof nodes === "number" && typeof maxNodes === "number" && nodes > maxNodes) {
+        problem(
+          "keycloak.nodes",
+          `${nodes} nodes exceed ${target}.maxNodes (${maxNodes}); lower keycloak.nodes or raise ${target}.maxNodes (a new maxNodes rolls the pods once)`,
+        );
+      }
       if (own.skipAwait === true && config.environment === Environment.Production) {
         problem(
           `${target}.skipAwait`,
@@ -185,6 +198,7 @@ function kubernetesModule<T extends typeof Target.Kubernetes | typeof Target.Ope
         preStopSeconds: own.preStopSeconds,
         terminationGracePeriodSeconds: own.terminationGracePeriodSeconds,
         skipAwait: own.skipAwait,
+        maxNodes: own.maxNodes,
         chaosUsers: own.chaosUsers,
         accessUrl: own.accessUrl ?? config.keycloak.hostname ?? "",
         server: read.server,

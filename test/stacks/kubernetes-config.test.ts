@@ -30,6 +30,7 @@ describe("kubernetes and openshift settings", () => {
       service: { type: "ClusterIP" },
       ingress: {},
       skipAwait: false,
+      maxNodes: 9,
       accessUrl: "https://sso.example.test",
       server: TestServer,
     });
@@ -83,6 +84,13 @@ describe("bad kubernetes configuration: one exact message per problem", () => {
       { target: "kubernetes", ...hostname, kubernetes: { nodePort: 30080 } },
       [
         "kubernetes.nodePort: applies only with kubernetes.serviceType NodePort; set it, or remove the port (pulumi config rm --path kubernetes.nodePort)",
+      ],
+    ],
+    [
+      "more pods than the startup probe asks about",
+      { target: "openshift", keycloak: { ...hostname.keycloak, nodes: 10 }, database: { maxConnections: 500 } },
+      [
+        "keycloak.nodes: 10 nodes exceed openshift.maxNodes (9); lower keycloak.nodes or raise openshift.maxNodes (a new maxNodes rolls the pods once)",
       ],
     ],
     [

@@ -72,8 +72,11 @@ describe("the kubernetes stack under mocks", () => {
     // The cluster gate: started, and in one cluster with every ready peer, asked by pod name.
     const [shell, flag, , name, clustered, self, ...peers] = c.startupProbe.exec.command;
     expect([shell, flag, name, clustered, self]).toEqual(["bash", "-c", "cluster-startup", "1", "127.0.0.1:9000"]);
-    expect(peers).toEqual([0, 1, 2].map((i) => `keycloak-kc-${i}=keycloak-kc-${i}.keycloak-kc-headless.keycloak.svc.cluster.local:9000`));
-    expect(c.startupProbe).toMatchObject({ periodSeconds: 5, failureThreshold: 120, timeoutSeconds: 11 });
+    // Every pod the stack may have (kubernetes.maxNodes, 9), not only the current 3.
+    expect(peers).toEqual(
+      Array.from({ length: 9 }, (_, i) => `keycloak-kc-${i}=keycloak-kc-${i}.keycloak-kc-headless.keycloak.svc.cluster.local:9000`),
+    );
+    expect(c.startupProbe).toMatchObject({ periodSeconds: 5, failureThreshold: 120, timeoutSeconds: 23 });
     // The up waits for the roll itself: every pod on the new spec and Ready.
     expect((sts.inputs.metadata as { annotations?: Record<string, string> }).annotations).toEqual({
       "pulumi.com/waitFor": '["jsonpath={.status.updatedReplicas}=3","jsonpath={.status.readyReplicas}=3"]',
@@ -366,6 +369,16 @@ describe("kubernetes settings from config", () => {
     // Nothing is waited for: no rollout condition either.
     const sts = recorder.typed(StatefulSet, "keycloak-kc");
     expect((sts.inputs.metadata as { annotations: Record<string, string> }).annotations).toEqual({ "pulumi.com/skipAwait": "true" });
+  });
+
+  it("scaling changes the replicas and the rollout condition, never the pod template (no pod rolls)", async () => {
+    const sts = async (nodes: number) =>
+      (await deploy("kubernetes", { keycloak: { ...base.keycloak, nodes } }, `scale${nodes}`)).recorder.typed(StatefulSet, "keycloak-kc")
+        .inputs as { metadata: { annotations: Record<string, string> }; spec: { replicas: number; template: unknown } };
+    const [three, four] = [await sts(3), await sts(4)];
+    expect([three.spec.replicas, four.spec.replicas]).toEqual([3, 4]);
+    expect(four.metadata.annotations["pulumi.com/waitFor"]).toContain("readyReplicas}=4");
+    expect(JSON.stringify(four.spec.template)).toEqual(JSON.stringify(three.spec.template));
   });
 
   it("gives the roll time for every pod's start in turn: 5 min a pod, 10 min at least", () => {
