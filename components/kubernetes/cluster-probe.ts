@@ -8,7 +8,8 @@
  * pods not yet replaced keep serving. Once started, a pod stays ready when its peers go (the
  * readiness probe is Keycloak's own).
  *
- * Plain bash (its /dev/tcp) and coreutils' timeout: the Keycloak images have no curl.
+ * Plain bash (its /dev/tcp), and coreutils' timeout where the image has it: the Keycloak
+ * images have no curl.
  */
 
 export interface ProbePeer {
@@ -32,12 +33,14 @@ export const RequestSeconds = 2;
 
 const Script = [
   "set -u",
-  'command -v timeout >/dev/null || { echo "the image has no timeout (coreutils), which the cluster startup probe needs"; exit 1; }',
+  // Without coreutils' timeout a hanging peer costs the probe its own timeout (that round fails).
+  "limit=()",
+  "command -v timeout >/dev/null && limit=(timeout REQUEST_SECONDS)",
   "clustered=$1 self=$2",
   "shift 2",
   "me=${HOSTNAME:-$(</proc/sys/kernel/hostname)}",
   "get() {",
-  '  timeout REQUEST_SECONDS bash -c \'exec 3<>"/dev/tcp/${0%:*}/${0##*:}" && printf "GET %s HTTP/1.0\\r\\nHost: %s\\r\\n\\r\\n" "$1" "${0%:*}" >&3 && cat <&3\' "$1" "$2" 2>/dev/null',
+  '  ${limit[@]+"${limit[@]}"} bash -c \'exec 3<>"/dev/tcp/${0%:*}/${0##*:}" && printf "GET %s HTTP/1.0\\r\\nHost: %s\\r\\n\\r\\n" "$1" "${0%:*}" >&3 && cat <&3\' "$1" "$2" 2>/dev/null',
   "}",
   "status() {",
   "  local code",
@@ -67,7 +70,7 @@ const Script = [
   "exit 1",
 ]
   .join("\n")
-  .replace("REQUEST_SECONDS", String(RequestSeconds));
+  .replaceAll("REQUEST_SECONDS", String(RequestSeconds));
 
 /** The probe's command: bash, the script, then its arguments. */
 export function clusterProbeCommand(args: ClusterProbeArgs): string[] {

@@ -1,5 +1,8 @@
 /** The kubernetes startup probe's script, run by bash against management ports on 127.0.0.1. */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { mkdtempSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { createServer, Server } from "node:http";
 import { AddressInfo } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
@@ -51,10 +54,16 @@ async function closedPort(): Promise<string> {
   return address;
 }
 
-function probe(self: string, peers: ProbePeer[], hostname = "kc-1", clustered = true): Promise<{ code: number; output: string }> {
+function probe(
+  self: string,
+  peers: ProbePeer[],
+  hostname = "kc-1",
+  clustered = true,
+  path = process.env.PATH,
+): Promise<{ code: number; output: string }> {
   const [cmd, ...args] = clusterProbeCommand({ clustered, self, peers });
   return new Promise((ok) => {
-    execFile(cmd, args, { env: { PATH: process.env.PATH, HOSTNAME: hostname }, timeout: 30_000 }, (error, stdout) =>
+    execFile(cmd, args, { env: { PATH: path, HOSTNAME: hostname }, timeout: 30_000 }, (error, stdout) =>
       ok({ code: error ? Number(error.code ?? 1) : 0, output: stdout.trim() }),
     );
   });
@@ -104,6 +113,23 @@ describe("the cluster startup probe", () => {
     const peers = [{ name: "kc-0", address: await management({ ready: 200 }) }];
     expect(await probe(self, peers, "kc-1", false)).toEqual({ code: 0, output: "" });
     expect((await probe(self, peers, "kc-1", true)).code).toBe(1);
+  });
+
+  it("works in an image without coreutils' timeout (only bash and cat here)", async () => {
+    const bin = mkdtempSync(path.join(tmpdir(), "probe-bin-"));
+    for (const tool of ["bash", "cat"]) {
+      symlinkSync(
+        execFileSync("bash", ["-c", `command -v ${tool}`])
+          .toString()
+          .trim(),
+        path.join(bin, tool),
+      );
+    }
+    const self = await management({ started: 200, clusterSize: 2 });
+    const peers = [{ name: "kc-0", address: await management({ ready: 200 }) }];
+    expect(await probe(self, peers, "kc-1", true, bin)).toEqual({ code: 0, output: "kc-1 is in a cluster of 2; ready peers: kc-0" });
+    const alone = await management({ started: 200, clusterSize: 1 });
+    expect((await probe(alone, peers, "kc-1", true, bin)).code).toBe(1);
   });
 
   it("has time for the pod's own two requests and one per peer", () => {
