@@ -18,5 +18,9 @@ export function fetchVia(publicUrl: string, connectTo: string): Fetch {
       lookup: (hostname, options, callback) => lookup(hostname === publicHost ? connectTo : hostname, options, callback),
     },
   });
-  return (input, init) => fetch(input, { ...(init as import("undici").RequestInit), dispatcher: agent });
+  const via = (input: string, init?: RequestInit) => fetch(input, { ...(init as import("undici").RequestInit), dispatcher: agent });
+  // undici's Response against the global one: the project's typecheck accepts it, the Pulumi
+  // program's compile (ts-node, other lib types) does not.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+  return via as unknown as Fetch;
 }
