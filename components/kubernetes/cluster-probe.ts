@@ -70,7 +70,7 @@ const Script = [
   "exit 1",
 ]
   .join("\n")
-  .replaceAll("REQUEST_SECONDS", String(RequestSeconds));
+  .replace("REQUEST_SECONDS", String(RequestSeconds));
 
 /** The probe's command: bash, the script, then its arguments. */
 export function clusterProbeCommand(args: ClusterProbeArgs): string[] {
