@@ -69,24 +69,25 @@ function probe(
   });
 }
 
+/** Pod kc-1 (started, ready, seeing `clusterSize`) among ready kc-0 and kc-2; kc-1 listed too. */
+async function threePods(clusterSize: number): Promise<{ self: string; peers: ProbePeer[] }> {
+  const self = await management({ started: 200, ready: 200, clusterSize });
+  const peers = [
+    { name: "kc-0", address: await management({ ready: 200 }) },
+    { name: "kc-1", address: self },
+    { name: "kc-2", address: await management({ ready: 200 }) },
+  ];
+  return { self, peers };
+}
+
 describe("the cluster startup probe", () => {
   it("passes when the pod's cluster holds itself and every ready peer; it skips itself among the peers", async () => {
-    const self = await management({ started: 200, ready: 200, clusterSize: 3 });
-    const peers = [
-      { name: "kc-0", address: await management({ ready: 200 }) },
-      { name: "kc-1", address: self },
-      { name: "kc-2", address: await management({ ready: 200 }) },
-    ];
+    const { self, peers } = await threePods(3);
     expect(await probe(self, peers)).toEqual({ code: 0, output: "kc-1 is in a cluster of 3; ready peers: kc-0 kc-2" });
   });
 
   it("fails while the pod sees a cluster smaller than itself and its ready peers (it formed one of its own)", async () => {
-    const self = await management({ started: 200, ready: 200, clusterSize: 1 });
-    const peers = [
-      { name: "kc-0", address: await management({ ready: 200 }) },
-      { name: "kc-1", address: self },
-      { name: "kc-2", address: await management({ ready: 200 }) },
-    ];
+    const { self, peers } = await threePods(1);
     const result = await probe(self, peers);
     expect(result).toEqual({ code: 1, output: "kc-1 sees a cluster of 1, but 2 peer(s) are ready: kc-0 kc-2; waiting to join them" });
   });
