@@ -10,102 +10,110 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chaos, ChaosPorts, leftovers, localImages, removeLeftovers, reportsDir, selectStack, StackConfig, TunedFailover } from "./harness";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  chaos,
+  ChaosPorts,
+  leftovers,
+  localImages,
+  removeLeftovers,
+  reportsDir,
+  saveContainerLogs,
+  selectStack,
+  StackConfig,
+  TunedFailover,
+} from "./harness";
 
-const deployed: Stack[] = [];
-
-async function deploy(name: string, config: StackConfig): Promise<Stack> {
+/**
+ * Deploys a 3-node stack, runs the case, then saves its containers' logs (reports/e2e/<case>/nodes)
+ * and destroys it, pass or fail: the cases share published ports, so a failed case must not leave
+ * its stack up for the next one.
+ */
+async function withStack(name: string, logsDir: string, config: StackConfig, body: (stack: Stack) => Promise<void>): Promise<void> {
   const stack = await selectStack(name, { ...ChaosPorts, "keycloak.nodes": 3, "realm.testUsers": 6, ...config });
-  deployed.push(stack);
-  await stack.up({ onOutput: () => undefined });
-  return stack;
-}
-
-async function destroy(stack: Stack): Promise<void> {
-  await stack.destroy({ onOutput: () => undefined });
-  deployed.splice(deployed.indexOf(stack), 1);
+  try {
+    await stack.up({ onOutput: () => undefined });
+    await body(stack);
+  } finally {
+    const logs = await saveContainerLogs(`kc-${name}`, path.join(logsDir, "nodes")).catch((e: unknown) => {
+      console.error(`saving the containers' logs of ${name} failed`, e);
+      return [];
+    });
+    console.log(`${name}: ${logs.length} container log(s) in ${path.join(logsDir, "nodes")}`);
+    await stack.destroy({ onOutput: () => undefined });
+  }
   expect(await leftovers(`kc-${stack.name}`)).toEqual([]);
 }
 
 beforeAll(() => removeLeftovers("kc-e2e-chaos-"));
 
-afterAll(async () => {
-  for (const stack of deployed) {
-    await stack.destroy({ onOutput: () => undefined }).catch((e: unknown) => console.error("cleanup destroy failed", e));
-  }
-});
-
 describe("chaos on a persistent-session cluster", () => {
   it("(a) a killed node, then a graceful stop: exit 0, 0 sessions lost, sessions on every node, all reports written", async () => {
-    const stack = await deploy("e2e-chaos-persistent", localImages("persistent"));
-    const run = await chaos(
-      ["--stack", stack.name, "--rounds", "2", "--seed", "11", "--sessions", "30", "--fault", "kill"],
-      reportsDir("a"),
-    );
-    expect(run.code).toBe(0);
-    const end = run.journal.events.find((e) => e.type === "run-end");
-    expect(end).toMatchObject({ verdict: "passed", lost: [] });
-    const created = run.journal.events.find((e) => e.type === "sessions" && e.round === undefined);
-    expect(created && created.type === "sessions" ? Object.values(created.perNode).every((n) => n > 0) : false).toBe(true);
-    expect(run.journal.events.filter((e) => e.type === "fault" && e.action === "verified" && e.ok)).toHaveLength(2);
-    for (const file of ["chaos-journal.json", "chaos-junit.xml", "chaos-report.html"]) {
-      expect((await readFile(path.join(reportsDir("a"), file), "utf8")).length).toBeGreaterThan(100);
-    }
-    const stop = await chaos(
-      ["--stack", stack.name, "--rounds", "1", "--seed", "12", "--sessions", "12", "--fault", "stop"],
-      reportsDir("a-stop"),
-    );
-    expect(stop.code).toBe(0);
-    await destroy(stack);
+    await withStack("e2e-chaos-persistent", reportsDir("a"), localImages("persistent"), async (stack) => {
+      const run = await chaos(
+        ["--stack", stack.name, "--rounds", "2", "--seed", "11", "--sessions", "30", "--fault", "kill"],
+        reportsDir("a"),
+      );
+      expect(run.code).toBe(0);
+      const end = run.journal.events.find((e) => e.type === "run-end");
+      expect(end).toMatchObject({ verdict: "passed", lost: [] });
+      const created = run.journal.events.find((e) => e.type === "sessions" && e.round === undefined);
+      expect(created && created.type === "sessions" ? Object.values(created.perNode).every((n) => n > 0) : false).toBe(true);
+      expect(run.journal.events.filter((e) => e.type === "fault" && e.action === "verified" && e.ok)).toHaveLength(2);
+      for (const file of ["chaos-journal.json", "chaos-junit.xml", "chaos-report.html"]) {
+        expect((await readFile(path.join(reportsDir("a"), file), "utf8")).length).toBeGreaterThan(100);
+      }
+      const stop = await chaos(
+        ["--stack", stack.name, "--rounds", "1", "--seed", "12", "--sessions", "12", "--fault", "stop"],
+        reportsDir("a-stop"),
+      );
+      expect(stop.code).toBe(0);
+    });
   });
 });
 
 describe("chaos on the dev stack's tuned failover (fast failure detection, cluster TLS off)", () => {
   it("(e) a frozen node (pause): the round passes, every check on every survivor and through the load balancer, none lost; the settings and the failover window are reported", async () => {
-    const stack = await deploy("e2e-chaos-fastfd", { ...localImages("persistent"), ...TunedFailover });
-    const run = await chaos(
-      ["--stack", stack.name, "--rounds", "1", "--seed", "13", "--sessions", "12", "--fault", "pause"],
-      reportsDir("e"),
-    );
-    const events = run.journal.events;
-    const failover = events.find((e) => e.type === "failover");
-    const traffic = events.find((e) => e.type === "traffic");
-    console.log(`pause with the tuned failover: ${JSON.stringify({ failover, traffic })}`);
-    // With Keycloak's defaults a survivor answers 500 until Infinispan's 15 s remote timeout and,
-    // with the cluster's TLS, the survivors split from each other (stacks/cache/fast-failure-detection.xml).
-    const checks = events.filter((e) => e.type === "check" && e.phase === "during");
-    expect(checks.map((c) => (c.type === "check" ? c.check : "")).sort()).toEqual(
-      [
-        ...["userinfo", "refresh", "sso-cookie"].flatMap((c) => [c, c, c]),
-        "code-exchange",
-        "fault-injected",
-        "login-in-progress",
-        "logout-propagation",
-      ].sort(),
-    );
-    expect(checks.filter((c) => c.type === "check" && c.passed < c.total)).toEqual([]);
-    expect(events.find((e) => e.type === "run-start")).toMatchObject({
-      config: { failoverSettings: { cacheStack: "jdbc-ping-fast-fd", clusterTls: false, safeRetryAfterSeconds: 4 } },
+    await withStack("e2e-chaos-fastfd", reportsDir("e"), { ...localImages("persistent"), ...TunedFailover }, async (stack) => {
+      const run = await chaos(
+        ["--stack", stack.name, "--rounds", "1", "--seed", "13", "--sessions", "12", "--fault", "pause"],
+        reportsDir("e"),
+      );
+      const events = run.journal.events;
+      const failover = events.find((e) => e.type === "failover");
+      const traffic = events.find((e) => e.type === "traffic");
+      console.log(`pause with the tuned failover: ${JSON.stringify({ failover, traffic })}`);
+      // With Keycloak's defaults a survivor answers 500 until Infinispan's 15 s remote timeout and,
+      // with the cluster's TLS, the survivors split from each other (stacks/cache/fast-failure-detection.xml).
+      const checks = events.filter((e) => e.type === "check" && e.phase === "during");
+      expect(checks.map((c) => (c.type === "check" ? c.check : "")).sort()).toEqual(
+        [
+          ...["userinfo", "refresh", "sso-cookie"].flatMap((c) => [c, c, c]),
+          "code-exchange",
+          "fault-injected",
+          "login-in-progress",
+          "logout-propagation",
+        ].sort(),
+      );
+      expect(checks.filter((c) => c.type === "check" && c.passed < c.total)).toEqual([]);
+      expect(events.find((e) => e.type === "run-start")).toMatchObject({
+        config: { failoverSettings: { cacheStack: "jdbc-ping-fast-fd", clusterTls: false, safeRetryAfterSeconds: 4 } },
+      });
+      expect(failover?.type === "failover" ? Object.values(failover.firstCleanCheckMs).every((ms) => ms !== null) : false).toBe(true);
+      expect(events.find((e) => e.type === "run-end")).toMatchObject({ verdict: "passed", lost: [] });
+      expect(run.code).toBe(0);
     });
-    expect(failover?.type === "failover" ? Object.values(failover.firstCleanCheckMs).every((ms) => ms !== null) : false).toBe(true);
-    expect(events.find((e) => e.type === "run-end")).toMatchObject({ verdict: "passed", lost: [] });
-    expect(run.code).toBe(0);
-    await destroy(stack);
   });
 });
 
 describe("chaos on nodes that never formed one cluster", () => {
   it("(d) cache mode local stops at the steady state with exit 2, saying the nodes do not form one cluster", async () => {
-    const stack = await deploy("e2e-chaos-local", {
-      ...localImages("persistent"),
-      "keycloak.cacheMode": "local",
-      "keycloak.acknowledgeLocalCache": true,
+    const local = { ...localImages("persistent"), "keycloak.cacheMode": "local", "keycloak.acknowledgeLocalCache": true };
+    await withStack("e2e-chaos-local", reportsDir("d"), local, async (stack) => {
+      const d = await chaos(["--stack", stack.name, "--rounds", "1", "--seed", "1"], reportsDir("d"));
+      expect(d.code).toBe(2);
+      expect(d.stdout).toContain("the nodes do not form one cluster");
+      expect(d.journal.events.some((e) => e.type === "fault")).toBe(false);
     });
-    const d = await chaos(["--stack", stack.name, "--rounds", "1", "--seed", "1"], reportsDir("d"));
-    expect(d.code).toBe(2);
-    expect(d.stdout).toContain("the nodes do not form one cluster");
-    expect(d.journal.events.some((e) => e.type === "fault")).toBe(false);
-    await destroy(stack);
   });
 });

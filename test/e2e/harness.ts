@@ -4,7 +4,7 @@
  * and puts the toolchain (and, offline, the stand-in docker provider) on PATH.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ConfigMap, LocalWorkspace, OpMap, Stack } from "@pulumi/pulumi/automation";
 import Docker from "dockerode";
@@ -112,6 +112,34 @@ export async function leftovers(prefix: string): Promise<string[]> {
     ...networks.map((n) => `network ${n.Name}`),
     ...volumes.map((v) => `volume ${v.Name}`),
   ];
+}
+
+/**
+ * Writes the logs (stdout and stderr, with timestamps) of this stack's containers to
+ * `dir/<container>.log`, for a failed case's post-mortem; returns the files written.
+ */
+export async function saveContainerLogs(prefix: string, dir: string): Promise<string[]> {
+  const filters = JSON.stringify({ label: [`keycloak-cluster.stack=${prefix}`] });
+  await mkdir(dir, { recursive: true });
+  const written: string[] = [];
+  for (const c of await docker.listContainers({ all: true, filters })) {
+    const logs = await docker.getContainer(c.Id).logs({ stdout: true, stderr: true, timestamps: true, follow: false });
+    const file = path.join(dir, `${c.Names[0].replace(/^\//, "")}.log`);
+    await writeFile(file, demuxLogs(logs));
+    written.push(file);
+  }
+  return written;
+}
+
+/** The text of Docker's multiplexed log stream (8-byte frame headers) of a container without a TTY. */
+function demuxLogs(raw: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  for (let at = 0; at + 8 <= raw.length;) {
+    const size = raw.readUInt32BE(at + 4);
+    parts.push(raw.subarray(at + 8, at + 8 + size));
+    at += 8 + size;
+  }
+  return Buffer.concat(parts);
 }
 
 /**
