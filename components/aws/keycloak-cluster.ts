@@ -9,7 +9,11 @@ import { RealmSync, syncedUsers } from "../shared/realm-sync";
 import { existingNetwork, Network, newNetwork } from "./network";
 import { Rule, securityRules } from "./rules";
 import { AwsTargetSpec } from "./spec";
+import { heartbeatTimeoutSeconds, JoinGateSeconds, LifecycleHookName } from "./join-gate";
 import { renderUserData } from "./user-data";
+
+/** The tag on everything the stack creates (the instances' permissions are scoped by it). */
+export const StackTag = "keycloak-cluster:stack";
 
 /** The project's readiness check as close as a target group allows (5 s interval, 2 s timeout at least): out within ~10 s of a freeze. */
 export const TargetGroupCheck = {
@@ -44,7 +48,7 @@ export class AwsKeycloakCluster extends KeycloakClusterComponent {
     super("keycloak:aws:KeycloakCluster", name, {}, opts);
     const { spec, aws: target } = args;
     this.prefix = target.namePrefix;
-    const tags = { "keycloak-cluster:stack": target.namePrefix };
+    const tags = { [StackTag]: target.namePrefix };
     const secrets = clusterSecrets(name, spec, this);
 
     const network = target.vpc.create ? newNetwork({ name, prefix: this.prefix, tags, opts: this.child }, target) : existingNetwork(target);
@@ -76,10 +80,11 @@ export class AwsKeycloakCluster extends KeycloakClusterComponent {
             resource: undefined,
           };
 
+    const lb = this.loadBalancer(name, spec, target, network, groups.lb, tags);
     const role = this.instanceRole(name, [adminSecret, realmSecret, database.secretArn], logGroup.arn, tags);
     const userData = pulumi
-      .all([database.url, database.secretArn, adminSecret, realmSecret, logGroup.name])
-      .apply(([dbUrl, dbArn, adminArn, realmArn, group]) =>
+      .all([database.url, database.secretArn, adminSecret, realmSecret, logGroup.name, lb.targetGroup.arn])
+      .apply(([dbUrl, dbArn, adminArn, realmArn, group, targetGroupArn]) =>
         renderUserData(spec, {
           region: target.region,
           dbUrl,
@@ -87,6 +92,7 @@ export class AwsKeycloakCluster extends KeycloakClusterComponent {
           adminPasswordSecretArn: adminArn,
           realmSecretArn: realmArn,
           logGroup: group,
+          targetGroupArn,
         }),
       );
     const template = new aws.ec2.LaunchTemplate(
@@ -111,7 +117,6 @@ export class AwsKeycloakCluster extends KeycloakClusterComponent {
       this.child,
     );
 
-    const lb = this.loadBalancer(name, spec, target, network, groups.lb, tags);
     const asg = new aws.autoscaling.Group(
       `${name}-nodes`,
       {
@@ -132,6 +137,19 @@ export class AwsKeycloakCluster extends KeycloakClusterComponent {
         tags: Object.entries({ ...tags, Name: `${this.prefix}-node` }).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
       },
       { ...this.child, dependsOn: database.resource ? [database.resource] : [] },
+    );
+    // The cluster gate: a new instance waits out of service until its user data says it joined
+    // (join-gate.ts). The group's first instances launch before the hook exists.
+    new aws.autoscaling.LifecycleHook(
+      `${name}-joined`,
+      {
+        name: LifecycleHookName,
+        autoscalingGroupName: asg.name,
+        lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING",
+        defaultResult: "ABANDON",
+        heartbeatTimeout: heartbeatTimeoutSeconds(JoinGateSeconds),
+      },
+      this.child,
     );
 
     // The realm in step with the configuration once the nodes are healthy (they import it at
@@ -280,6 +298,7 @@ export class AwsKeycloakCluster extends KeycloakClusterComponent {
   }
 
   private instanceRole(name: string, secretArns: pulumi.Input<string>[], logGroupArn: pulumi.Input<string>, tags: Record<string, string>) {
+    const stack = tags[StackTag];
     const role = new aws.iam.Role(
       `${name}-node`,
       {
@@ -308,6 +327,19 @@ export class AwsKeycloakCluster extends KeycloakClusterComponent {
             Statement: [
               { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: arns },
               { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${group}:*` },
+              // The cluster gate: the instance's own group, the load balancer's healthy targets,
+              // and completing the launch action (only in a group that carries this stack's tag).
+              {
+                Effect: "Allow",
+                Action: ["autoscaling:DescribeAutoScalingInstances", "elasticloadbalancing:DescribeTargetHealth"],
+                Resource: "*",
+              },
+              {
+                Effect: "Allow",
+                Action: ["autoscaling:CompleteLifecycleAction"],
+                Resource: "*",
+                Condition: { StringEquals: { [`autoscaling:ResourceTag/${StackTag}`]: stack } },
+              },
             ],
           }),
         ),

@@ -4,11 +4,14 @@
  * Manager, and runs Keycloak in Docker with HOST networking and exactly the settings the shared
  * Keycloak module produces, so it advertises the instance's private address (never a Docker
  * bridge address), names itself after the instance and tells Infinispan its machine and zone.
+ * Last, the cluster gate (join-gate.ts) keeps the instance out of service until it has joined.
  */
 import { CacheConfig, cacheConfigPath } from "../keycloak/cache-config";
-import { ClusterSpec } from "../keycloak/model";
 import { InstanceField, NodeValue } from "../keycloak/node-value";
-import { nodeEnvironment, NodeEnvVar, RealmImportDir, SecretEnv, startCommand } from "../keycloak/settings";
+import { CacheMode, ClusterSpec } from "../keycloak/model";
+import { NodeEnvVar, KeycloakPorts, nodeEnvironment, RealmImportDir, SecretEnv, startCommand } from "../keycloak/settings";
+import { joinGateLines, JoinGateSeconds } from "./join-gate";
+import { shellQuote } from "./shell";
 
 /** Shell variables the script fills from IMDSv2, by instance field. */
 export const InstanceVariables: Readonly<Record<InstanceField, string>> = {
@@ -53,11 +56,6 @@ export function resolveEnvironment(env: readonly NodeEnvVar[], instance: Instanc
   );
 }
 
-/** A shell word that stays exactly the given text. */
-export function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
 export interface UserDataInputs {
   readonly region: string;
   /** The database's JDBC URL. */
@@ -70,6 +68,8 @@ export interface UserDataInputs {
   readonly realmSecretArn: string;
   /** CloudWatch Logs group the container's output goes to (the awslogs log driver). */
   readonly logGroup: string;
+  /** The load balancer's target group: its healthy targets are the peers the cluster gate waits for. */
+  readonly targetGroupArn: string;
 }
 
 /** `KEY=value` lines for Docker's --env-file, as printf arguments: literals quoted, instance values from variables. */
@@ -155,6 +155,15 @@ export function renderUserData(spec: ClusterSpec, inputs: UserDataInputs): strin
       ? [`  -v ${shellQuote(hostCacheConfig(spec.keycloak.cacheConfig))}:${shellQuote(cacheConfigPath(spec.keycloak.cacheConfig))}:ro \\`]
       : []),
     `  ${image} ${startCommand(spec).map(shellQuote).join(" ")}`,
+    "",
+    ...joinGateLines({
+      clustered: spec.keycloak.cacheMode !== CacheMode.Local,
+      region: inputs.region,
+      targetGroupArn: inputs.targetGroupArn,
+      managementPort: KeycloakPorts.management,
+      timeoutSeconds: JoinGateSeconds,
+      pollSeconds: 10,
+    }),
     "",
   ];
   return lines.join("\n");

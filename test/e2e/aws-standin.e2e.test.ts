@@ -196,6 +196,7 @@ describe("the user data", () => {
       adminPasswordSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin",
       realmSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:realm",
       logGroup: "/keycloak-cluster/kc-dev",
+      targetGroupArn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/kc-nodes/0123456789abcdef",
     });
     const file = path.join(mkdtempSync(path.join(tmpdir(), "user-data-")), "user-data.sh");
     writeFileSync(file, script);

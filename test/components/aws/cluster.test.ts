@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { heartbeatTimeoutSeconds, JoinGateSeconds, LifecycleHookName } from "../../../components/aws/join-gate";
 import { cidrSubnet, subnetCidrs } from "../../../components/aws/rules";
 import { OutputNames } from "../../../components/shared/outputs";
 import { RecordedResource, ResourceRecorder, resolve } from "../../mocks";
@@ -122,6 +123,24 @@ describe("the aws stack under mocks", () => {
     expect(script).toContain("--log-driver awslogs");
   });
 
+  it("holds each new instance out of service until it joined the cluster: a launch hook the user data's gate completes", () => {
+    const asg = one(run.recorder, "aws:autoscaling/group:Group");
+    const hook = one(run.recorder, "aws:autoscaling/lifecycleHook:LifecycleHook").inputs;
+    expect(hook).toMatchObject({
+      name: LifecycleHookName,
+      autoscalingGroupName: asg.name,
+      lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING",
+      defaultResult: "ABANDON",
+      heartbeatTimeout: heartbeatTimeoutSeconds(JoinGateSeconds),
+    });
+    expect(asg.inputs.tags).toContainEqual({ key: "keycloak-cluster:stack", value: "kc-aws", propagateAtLaunch: true });
+    const targetGroup = one(run.recorder, "aws:lb/targetGroup:TargetGroup");
+    const script = Buffer.from(String(one(run.recorder, "aws:ec2/launchTemplate:LaunchTemplate").inputs.userData), "base64").toString();
+    expect(script).toContain(`--target-group-arn 'arn:aws:test:eu-west-1:123456789012:${targetGroup.name}'`);
+    expect(script).toContain(`--lifecycle-hook-name '${LifecycleHookName}'`);
+    expect(script.indexOf("gate_finish CONTINUE")).toBeGreaterThan(script.indexOf("docker run -d --name keycloak"));
+  });
+
   it("puts the database in the private subnets, encrypted, with a password RDS keeps in Secrets Manager, and backups", () => {
     const db = one(run.recorder, "aws:rds/instance:Instance").inputs;
     expect(db).toMatchObject({
@@ -163,7 +182,7 @@ describe("the aws stack under mocks", () => {
     ]);
   });
 
-  it("gives the nodes least privilege: SSM, their log group, their three secrets", async () => {
+  it("gives the nodes least privilege: SSM, their log group, their three secrets, the cluster gate in their own stack's group", async () => {
     expect(one(run.recorder, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").inputs.policyArn).toBe(
       "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
     );
@@ -184,6 +203,17 @@ describe("the aws stack under mocks", () => {
         Effect: "Allow",
         Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
         Resource: "arn:aws:test:eu-west-1:123456789012:keycloak-logs:*",
+      },
+      {
+        Effect: "Allow",
+        Action: ["autoscaling:DescribeAutoScalingInstances", "elasticloadbalancing:DescribeTargetHealth"],
+        Resource: "*",
+      },
+      {
+        Effect: "Allow",
+        Action: ["autoscaling:CompleteLifecycleAction"],
+        Resource: "*",
+        Condition: { StringEquals: { "autoscaling:ResourceTag/keycloak-cluster:stack": "kc-aws" } },
       },
     ]);
     expect(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { instanceEnvironment, renderUserData, resolveEnvironment, shellQuote } from "../../../components/aws/user-data";
+import { shellQuote } from "../../../components/aws/shell";
+import { instanceEnvironment, renderUserData, resolveEnvironment } from "../../../components/aws/user-data";
 import { ClusterSpec } from "../../../components/keycloak/model";
 
 export const awsSpec: ClusterSpec = {
@@ -39,6 +40,7 @@ export const userDataInputs = {
   adminPasswordSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin",
   realmSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:realm",
   logGroup: "/keycloak-cluster/kc-dev",
+  targetGroupArn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/kc-nodes/0123456789abcdef",
 };
 
 describe("the nodes' user data", () => {
