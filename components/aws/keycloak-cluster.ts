@@ -10,10 +10,8 @@ import { existingNetwork, Network, newNetwork } from "./network";
 import { Rule, securityRules } from "./rules";
 import { AwsTargetSpec } from "./spec";
 import { heartbeatTimeoutSeconds, JoinGateSeconds, LifecycleHookName } from "./join-gate";
+import { nodePolicy, StackTag } from "./node-policy";
 import { renderUserData } from "./user-data";
-
-/** The tag on everything the stack creates (the instances' permissions are scoped by it). */
-export const StackTag = "keycloak-cluster:stack";
 
 /** The project's readiness check as close as a target group allows (5 s interval, 2 s timeout at least): out within ~10 s of a freeze. */
 export const TargetGroupCheck = {
@@ -321,28 +319,9 @@ export class AwsKeycloakCluster extends KeycloakClusterComponent {
       `${name}-node`,
       {
         role: role.id,
-        policy: pulumi.all([pulumi.all(secretArns), logGroupArn]).apply(([arns, group]) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: arns },
-              { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${group}:*` },
-              // The cluster gate: the instance's own group, the load balancer's healthy targets,
-              // and completing the launch action (only in a group that carries this stack's tag).
-              {
-                Effect: "Allow",
-                Action: ["autoscaling:DescribeAutoScalingInstances", "elasticloadbalancing:DescribeTargetHealth"],
-                Resource: "*",
-              },
-              {
-                Effect: "Allow",
-                Action: ["autoscaling:CompleteLifecycleAction"],
-                Resource: "*",
-                Condition: { StringEquals: { [`autoscaling:ResourceTag/${StackTag}`]: stack } },
-              },
-            ],
-          }),
-        ),
+        policy: pulumi
+          .all([pulumi.all(secretArns), logGroupArn])
+          .apply(([arns, group]) => JSON.stringify(nodePolicy({ secretArns: arns, logGroupArn: group, stack }))),
       },
       this.child,
     );
