@@ -42,6 +42,7 @@ const spec = (optimized: boolean): ClusterSpec => ({
     storageGb: 1,
     maxConnections: 200,
     passwordRotation: 0,
+    idleInTransactionSeconds: 10,
   },
   loadBalancer: { affinity: false },
   realm: { name: "chaos", clientId: "c", redirectUri: "http://127.0.0.1/cb", testUsers: 1 },

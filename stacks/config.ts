@@ -168,6 +168,12 @@ function sharedRules(config: LenientConfig, values: Record<string, unknown>, pro
 export const ReservedConnections = 10;
 /** `max_connections` the stack gives its managed database unless database.maxConnections says otherwise. */
 export const ManagedMaxConnections = 200;
+/**
+ * How long a transaction of the managed database may sit idle before the guard ends its session
+ * (database.idleInTransactionSeconds): well above the idle gaps of Keycloak's own transactions,
+ * well below the 30 s a client waits for a blocked refresh.
+ */
+export const IdleInTransactionSeconds = 10;
 /** PostgreSQL's own default `max_connections`: what an external database is assumed to allow unless database.maxConnections says. */
 export const PostgresMaxConnections = 100;
 /**
@@ -221,7 +227,7 @@ function databaseRules(config: LenientConfig, values: Record<string, unknown>, p
         problem(`database.${field}`, `an external database needs it: ${how}`);
       }
     }
-    for (const field of ["name", "resources", "storageGb", "passwordRotation"] as const) {
+    for (const field of ["name", "resources", "storageGb", "passwordRotation", "idleInTransactionSeconds"] as const) {
       if (isSet(values, "database", field)) {
         problem(
           `database.${field}`,
@@ -289,6 +295,7 @@ function database(raw: RawConfig, defaults: TargetModule<Target, unknown, unknow
     resources: withDefaults(db.resources, defaults.database),
     storageGb: db.storageGb ?? defaults.storageGb ?? 10,
     maxConnections: db.maxConnections ?? ManagedMaxConnections,
+    idleInTransactionSeconds: db.idleInTransactionSeconds ?? defaults.idleInTransactionSeconds ?? IdleInTransactionSeconds,
     passwordRotation: db.passwordRotation ?? 0,
   };
 }

@@ -61,6 +61,7 @@ export const databaseFields = {
     .optional(),
   password: secret("database.password", "<password>").optional(),
   maxConnections: int(10, 100000).optional(),
+  idleInTransactionSeconds: int(0, 3600).optional(),
   passwordRotation: int(0, 1000000).optional(),
 };
 

@@ -131,6 +131,12 @@ export interface ManagedDatabaseSpec {
   /** PostgreSQL's `max_connections`: every node's pool must fit in it. */
   readonly maxConnections: number;
   /**
+   * A session of the cluster's role whose transaction has been idle this long (a frozen node's) is
+   * ended, so that its row locks do not stall the survivors; Keycloak's database lock is never
+   * ended. 0: never (components/keycloak/settings.ts, idleTransactionGuard).
+   */
+  readonly idleInTransactionSeconds: number;
+  /**
    * Generation of the generated password: raising it (an explicit rotation) gives a new password,
    * set on PostgreSQL's role first and then on the nodes, one at a time.
    */

@@ -223,6 +223,58 @@ export function postgresCommand(database: ManagedDatabaseSpec): string[] {
   return ["postgres", "-c", `max_connections=${database.maxConnections}`];
 }
 
+/**
+ * The managed database's idle-transaction guard: a loop next to PostgreSQL that ends every session
+ * of the cluster's role whose transaction has been idle for `idleInTransactionSeconds`. A node
+ * frozen in the middle of a transaction (a GC pause, a stalled VM) keeps that transaction's row
+ * locks, and every survivor's write of those rows (a session's refresh) waits behind them with no
+ * timeout, each wait holding a pool connection, until the survivor's pool is dry. Ending the
+ * frozen session releases the locks; the frozen node finds its connection closed when it wakes.
+ * PostgreSQL's own `idle_in_transaction_session_timeout` cannot do this: Keycloak keeps its
+ * cluster-wide database lock (a row of DATABASECHANGELOGLOCK selected FOR UPDATE) in a transaction
+ * left idle on purpose while another connection migrates the schema or imports realms, and ending
+ * that one would let a second node migrate at the same time. The guard never ends a session
+ * holding a lock on that table. None when the setting is 0.
+ */
+export function idleTransactionGuard(database: ManagedDatabaseSpec): IdleTransactionGuard | undefined {
+  const seconds = database.idleInTransactionSeconds;
+  if (seconds === 0) {
+    return undefined;
+  }
+  const sql = [
+    "with stale as materialized (",
+    " select a.pid, a.client_addr, a.query, now() - a.state_change as idle from pg_stat_activity a",
+    " where a.datname = current_database() and a.usename = current_user and a.pid <> pg_backend_pid()",
+    " and a.state in ('idle in transaction', 'idle in transaction (aborted)')",
+    ` and a.state_change < now() - interval '${seconds} seconds'`,
+    " and not exists (select 1 from pg_locks l join pg_class c on c.oid = l.relation where l.pid = a.pid and c.relname = 'databasechangeloglock'))",
+    "select format('ended the session of %s (pid %s): its transaction was idle %s s, holding its locks; last statement: %s',",
+    " coalesce(host(client_addr), 'local'), pid, round(extract(epoch from idle)), left(translate(query, chr(10) || chr(9), '  '), 160))",
+    "from stale where pg_terminate_backend(pid);",
+  ].join("\n");
+  // psql exits when its connection is lost (the database restarts); the loop then ends on its next
+  // write and the container's restart policy starts the guard again.
+  const script = [
+    "until pg_isready -q; do sleep 1; done",
+    `echo "idle-transaction guard: ending transactions of $PGUSER idle for more than ${seconds} s (Keycloak's database lock excepted)"`,
+    `while :; do printf '%s\\n' "$${GuardSqlEnv}"; sleep ${IdleGuardIntervalSeconds}; done | psql -X -q -At -v ON_ERROR_STOP=1`,
+  ].join("\n");
+  return {
+    command: ["sh", "-c", script],
+    env: { PGDATABASE: database.name, PGUSER: database.username, PGPORT: String(PostgresPort), [GuardSqlEnv]: sql },
+  };
+}
+
+/** The guard's command and environment; each target adds PGHOST and PGPASSWORD (a secret). */
+export interface IdleTransactionGuard {
+  readonly command: string[];
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** How often the guard looks, in seconds. */
+export const IdleGuardIntervalSeconds = 1;
+const GuardSqlEnv = "KC_GUARD_SQL";
+
 /** PostgreSQL JDBC URL. */
 export function jdbcUrl(host: string, port: number, database: string): string {
   return `jdbc:postgresql://${host}:${port}/${database}`;

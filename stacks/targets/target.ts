@@ -20,7 +20,13 @@ export interface TargetModule<T extends Target, Own, S> {
   /** The public URL when keycloak.hostname is unset; undefined when this target needs one set. */
   defaultPublicUrl(config: LenientConfig, context: TargetContext): string | undefined;
   /** Requests and limits of each Keycloak node and of a managed database when none are set. */
-  readonly defaults: { readonly keycloak: ResourceSpec; readonly database: ResourceSpec; readonly storageGb?: number };
+  readonly defaults: {
+    readonly keycloak: ResourceSpec;
+    readonly database: ResourceSpec;
+    readonly storageGb?: number;
+    /** database.idleInTransactionSeconds when the stack sets none (0 where the target cannot run the guard). */
+    readonly idleInTransactionSeconds?: number;
+  };
   /** Rules over the shared settings and the target's own; runs on whatever passed the schema. */
   rules(config: LenientConfig, problem: Problem, context: TargetContext): void;
   /** The target's typed settings, from a configuration that passed every check (`own`: its section, defaults filled). */

@@ -37,6 +37,7 @@ describe("defaults", () => {
       storageGb: 10,
       maxConnections: 200,
       passwordRotation: 0,
+      idleInTransactionSeconds: 10,
     });
     expect(spec.realm).toEqual({
       name: "chaos",

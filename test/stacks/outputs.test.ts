@@ -22,7 +22,16 @@ const spec = {
     dbPoolMaxSize: 20,
     clusterTls: true,
   },
-  database: { mode: "managed", name: "k", username: "k", resources: {}, storageGb: 1, maxConnections: 200, passwordRotation: 0 },
+  database: {
+    mode: "managed",
+    name: "k",
+    username: "k",
+    resources: {},
+    storageGb: 1,
+    maxConnections: 200,
+    passwordRotation: 0,
+    idleInTransactionSeconds: 10,
+  },
   loadBalancer: { affinity: false },
   realm: { name: "chaos", clientId: "c", redirectUri: "http://127.0.0.1:8080/cb", testUsers: 1 },
 } as const;

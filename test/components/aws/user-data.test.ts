@@ -28,6 +28,7 @@ export const awsSpec: ClusterSpec = {
     storageGb: 20,
     maxConnections: 200,
     passwordRotation: 0,
+    idleInTransactionSeconds: 0,
   },
   loadBalancer: { affinity: false },
   realm: { name: "chaos", clientId: "chaos-cli", redirectUri: "https://sso.example.test/cb", testUsers: 2 },

@@ -40,6 +40,7 @@ const spec: ClusterSpec = {
     storageGb: 10,
     maxConnections: 200,
     passwordRotation: 0,
+    idleInTransactionSeconds: 10,
   },
   loadBalancer: { affinity: false },
   realm: { name: "chaos", clientId: "chaos-cli", redirectUri: "http://127.0.0.1:8080/cb", testUsers: 3 },
