@@ -7,7 +7,16 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSpec, ManagedDatabaseSpec, ResourceSpec } from "../keycloak/model";
 import { literalValue, NodeValue } from "../keycloak/node-value";
-import { HealthPaths, KeycloakPorts, SecretEnv, databaseUrl, nodeEnvironment, postgresCommand, startCommand } from "../keycloak/settings";
+import {
+  HealthPaths,
+  KeycloakPorts,
+  SecretEnv,
+  databaseUrl,
+  idleTransactionGuard,
+  nodeEnvironment,
+  postgresCommand,
+  startCommand,
+} from "../keycloak/settings";
 import { haproxyConfig } from "./haproxy";
 
 /** Docker-specific settings; everything else comes from the model. */
@@ -44,6 +53,7 @@ export function dockerNames(prefix: string) {
     network: `${prefix}-net`,
     dbVolume: `${prefix}-pgdata`,
     db: `${prefix}-db`,
+    dbGuard: `${prefix}-db-guard`,
     lb: `${prefix}-lb`,
     node: (index: number) => `${prefix}-kc-${index}`,
     /** Network alias every Keycloak node carries; the load balancer resolves its servers from it. */
@@ -129,6 +139,34 @@ export function postgresArgs(
     labels: labels(target.namePrefix, "database"),
     wait: true,
     waitTimeout: target.readyTimeoutSeconds,
+  };
+}
+
+/**
+ * The database's idle-transaction guard (see idleTransactionGuard) in a container of the
+ * database's image, connecting to it over the stack's network with the current password (a
+ * rotation replaces the container); none when database.idleInTransactionSeconds is 0.
+ */
+export function guardArgs(
+  database: ManagedDatabaseSpec,
+  target: DockerTargetSpec,
+  inputs: ContainerInputs & { readonly password: pulumi.Output<string> },
+): docker.ContainerArgs | undefined {
+  const guard = idleTransactionGuard(database);
+  if (!guard) {
+    return undefined;
+  }
+  const names = dockerNames(target.namePrefix);
+  const env = Object.entries({ ...guard.env, PGHOST: names.db }).map(([name, value]) => `${name}=${value}`);
+  return {
+    name: names.dbGuard,
+    image: inputs.image,
+    restart: "unless-stopped",
+    command: guard.command,
+    envs: pulumi.secret(inputs.password.apply((password) => [...env, `PGPASSWORD=${password}`])),
+    networksAdvanced: [{ name: inputs.network }],
+    memory: 64,
+    labels: labels(target.namePrefix, "database-guard"),
   };
 }
 

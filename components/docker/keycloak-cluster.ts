@@ -16,6 +16,7 @@ import {
   loadBalancerArgs,
   loadBalancerUrl,
   nodeUrls,
+  guardArgs,
   postgresArgs,
 } from "./containers";
 
@@ -155,7 +156,7 @@ export class DockerKeycloakCluster extends KeycloakClusterComponent {
       { parent: this, ignoreChanges: ["envs"] },
     );
     // Before any node gets a new password, PostgreSQL's role has it.
-    return new RolePassword(
+    const role = new RolePassword(
       `${name}-db-role`,
       {
         ...(target.host ? { host: target.host } : {}),
@@ -167,5 +168,10 @@ export class DockerKeycloakCluster extends KeycloakClusterComponent {
       },
       { parent: this, dependsOn: [db] },
     );
+    const guard = guardArgs(database, target, { image, network: network.name, password });
+    if (guard) {
+      new docker.Container(`${name}-db-guard`, guard, { parent: this, dependsOn: [role] });
+    }
+    return role;
   }
 }

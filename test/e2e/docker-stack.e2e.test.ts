@@ -250,13 +250,16 @@ describe("docker stack end to end (real engine)", () => {
     await setConfig(stack, { "database.passwordRotation": 1 });
     const { result, steps, seen } = await upUnderProbes(stack, outputs, sessions, "database password rotation (rolling)");
 
-    // The password (an update, not a replacement), the role, three gates; the nodes replaced; the database container untouched.
-    expect(changes(result.summary.resourceChanges)).toEqual({ replace: 3, update: 5 });
+    // The password (an update, not a replacement), the role, three gates; the nodes and the
+    // idle-transaction guard (its password) replaced; the database container untouched.
+    expect(changes(result.summary.resourceChanges)).toEqual({ replace: 4, update: 5 });
     expect(steps).not.toContain("start replace keycloak-db");
     const role = steps.indexOf("end update keycloak-db-role");
     const firstNode = steps.findIndex((step) => step.endsWith(" keycloak-kc-0"));
+    const guard = steps.findIndex((step) => step.endsWith(" keycloak-db-guard"));
     expect(role, `the role before the first node in ${steps.join(", ")}`).toBeGreaterThanOrEqual(0);
     expect(firstNode).toBeGreaterThan(role);
+    expect(guard, "the guard gets the new password after the role").toBeGreaterThan(role);
     expectOneAtATime(steps);
     expect(seen.lost).toEqual([]);
     expect(seen.failures).toEqual([]);

@@ -29,7 +29,7 @@ describe("the dev stack under mocks", () => {
       .ofType(Container)
       .map((c) => String(c.inputs.name))
       .sort();
-    expect(names).toEqual(["kc-dev-db", "kc-dev-kc-0", "kc-dev-kc-1", "kc-dev-kc-2", "kc-dev-lb"]);
+    expect(names).toEqual(["kc-dev-db", "kc-dev-db-guard", "kc-dev-kc-0", "kc-dev-kc-1", "kc-dev-kc-2", "kc-dev-lb"]);
     expect(run.recorder.ofType("docker:index/network:Network").map((n) => n.inputs.name)).toEqual(["kc-dev-net"]);
     expect(run.recorder.ofType("docker:index/volume:Volume").map((n) => n.inputs.name)).toEqual(["kc-dev-pgdata"]);
   });
@@ -70,6 +70,33 @@ describe("the dev stack under mocks", () => {
       POSTGRES_USER: "keycloak",
       POSTGRES_PASSWORD: "generated-keycloak-db-password",
     });
+  });
+
+  it("runs the idle-transaction guard next to PostgreSQL: the database's image, its network, the current password as a secret", () => {
+    const db = run.recorder.named("keycloak-db");
+    const guard = run.recorder.named("keycloak-db-guard");
+    expect(guard.inputs).toMatchObject({ name: "kc-dev-db-guard", image: db.inputs.image, restart: "unless-stopped", memory: 64 });
+    expect(guard.inputs.networksAdvanced).toEqual([{ name: "kc-dev-net" }]);
+    expect(guard.inputs.command).toEqual(["sh", "-c", expect.stringContaining("psql -X -q -At -v ON_ERROR_STOP=1")]);
+    expect(guard.secretInputs).toContain("envs");
+    expect(envOf(guard)).toMatchObject({
+      PGHOST: "kc-dev-db",
+      PGPORT: "5432",
+      PGUSER: "keycloak",
+      PGDATABASE: "keycloak",
+      PGPASSWORD: "generated-keycloak-db-password",
+    });
+    expect(envOf(guard).KC_GUARD_SQL).toContain("interval '10 seconds'");
+    expect(guard.inputs.ports).toBeUndefined();
+  });
+
+  it("database.idleInTransactionSeconds 0 runs no guard; another value is the guard's limit", async () => {
+    const off = await runProgram({ ...devConfig, database: { idleInTransactionSeconds: 0 } }, "noguard");
+    await resolve(off.outputs.nodes as never);
+    expect(off.recorder.ofType(Container).map((c) => c.inputs.name)).not.toContain("kc-noguard-db-guard");
+    const slow = await runProgram({ ...devConfig, database: { idleInTransactionSeconds: 45 } }, "slowguard");
+    await resolve(slow.outputs.nodes as never);
+    expect(envOf(slow.recorder.named("keycloak-db-guard")).KC_GUARD_SQL).toContain("interval '45 seconds'");
   });
 
   it("sets the generated password on PostgreSQL's role in the database container (RolePassword), as a secret", async () => {
