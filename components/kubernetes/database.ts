@@ -1,7 +1,7 @@
 /** PostgreSQL for the kubernetes and openshift targets when the stack manages its own database: one StatefulSet and its headless Service. */
 import type * as k8s from "@pulumi/kubernetes";
 import { ManagedDatabaseSpec } from "../keycloak/model";
-import { PostgresPort, postgresCommand } from "../keycloak/settings";
+import { idleTransactionGuard, PostgresPort, postgresCommand } from "../keycloak/settings";
 import {
   containerSecurity,
   CredentialKeys,
@@ -65,6 +65,7 @@ export function databaseStatefulSetSpec(
               { name: "tmp", mountPath: "/tmp" },
             ],
           },
+          ...guardContainer(database, target),
         ],
         volumes: [
           { name: "run", emptyDir: {} },
@@ -83,6 +84,34 @@ export function databaseStatefulSetSpec(
       },
     ],
   };
+}
+
+/**
+ * The idle-transaction guard (see idleTransactionGuard) as a sidecar of the database: it connects
+ * over the pod's loopback with the credentials Secret's password (read again when it restarts).
+ */
+function guardContainer(database: ManagedDatabaseSpec, target: KubernetesTargetSpec): k8s.types.input.core.v1.Container[] {
+  const guard = idleTransactionGuard(database);
+  if (!guard) {
+    return [];
+  }
+  return [
+    {
+      name: "idle-transaction-guard",
+      image: target.databaseImage,
+      imagePullPolicy: target.imagePullPolicy,
+      command: guard.command,
+      env: [
+        ...Object.entries({ ...guard.env, PGHOST: "127.0.0.1" }).map(([name, value]) => ({ name, value })),
+        secretEnv("PGPASSWORD", objectNames(target).credentials, CredentialKeys.dbPassword),
+      ],
+      resources: {
+        requests: { cpu: "10m", memory: "16Mi", "ephemeral-storage": "1Mi" },
+        limits: { cpu: "100m", memory: "64Mi", "ephemeral-storage": "16Mi" },
+      },
+      securityContext: containerSecurity(true),
+    },
+  ];
 }
 
 /** Headless: the StatefulSet's governing Service; its DNS name resolves to the database pod. */

@@ -149,6 +149,26 @@ describe("the kubernetes stack under mocks", () => {
     expect(sts).not.toContain("generated-keycloak");
   });
 
+  it("runs the idle-transaction guard as the database's sidecar: its image, loopback, the password from the credentials Secret", async () => {
+    const db = recorder.typed(StatefulSet, "keycloak-db");
+    const [postgres, guard] = pod(db).containers;
+    expect(guard).toMatchObject({
+      name: "idle-transaction-guard",
+      image: postgres.image,
+      securityContext: { readOnlyRootFilesystem: true },
+    });
+    expect(guard.command).toEqual(["sh", "-c", expect.stringContaining("psql -X -q -At -v ON_ERROR_STOP=1")]);
+    expect(envOf(guard)).toMatchObject({
+      PGHOST: "127.0.0.1",
+      PGUSER: "keycloak",
+      PGDATABASE: "keycloak",
+      PGPASSWORD: { secretKeyRef: { name: "keycloak-credentials", key: "db-password" } },
+    });
+    expect(envOf(guard).KC_GUARD_SQL).toContain("interval '10 seconds'");
+    const off = await deploy("kubernetes", { database: { idleInTransactionSeconds: 0 } }, "k8s-noguard");
+    expect(pod(off.recorder.typed(StatefulSet, "keycloak-db")).containers.map((c) => c.name)).toEqual(["postgres"]);
+  });
+
   it("runs PostgreSQL as a StatefulSet with a volume claim, the stack's connection limit and a Service", () => {
     const db = recorder.typed(StatefulSet, "keycloak-db");
     expect((pod(db).containers[0] as { args?: string[] }).args).toEqual(["postgres", "-c", "max_connections=200"]);

@@ -15,6 +15,8 @@ export const base = {
 
 export type Container = {
   name: string;
+  image?: string;
+  command?: string[];
   env: { name: string; value?: string; valueFrom?: Record<string, Record<string, string>> }[];
   ports: { name: string; containerPort: number }[];
   securityContext: Record<string, unknown>;
