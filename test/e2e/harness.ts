@@ -131,6 +131,12 @@ export async function saveContainerLogs(prefix: string, dir: string): Promise<st
   return written;
 }
 
+/** The log (stdout and stderr) of one container, as text. */
+export async function containerLog(name: string): Promise<string> {
+  const logs = await docker.getContainer(name).logs({ stdout: true, stderr: true, follow: false });
+  return demuxLogs(logs).toString("utf8");
+}
+
 /** The text of Docker's multiplexed log stream (8-byte frame headers) of a container without a TTY. */
 function demuxLogs(raw: Buffer): Buffer {
   const parts: Buffer[] = [];
