@@ -295,7 +295,7 @@ function database(raw: RawConfig, defaults: TargetModule<Target, unknown, unknow
     resources: withDefaults(db.resources, defaults.database),
     storageGb: db.storageGb ?? defaults.storageGb ?? 10,
     maxConnections: db.maxConnections ?? ManagedMaxConnections,
-    idleInTransactionSeconds: db.idleInTransactionSeconds ?? defaults.idleInTransactionSeconds ?? IdleInTransactionSeconds,
+    idleInTransactionSeconds: db.idleInTransactionSeconds ?? IdleInTransactionSeconds,
     passwordRotation: db.passwordRotation ?? 0,
   };
 }

@@ -8,8 +8,9 @@
  */
 import { CacheConfig, cacheConfigPath } from "../keycloak/cache-config";
 import { InstanceField, NodeValue } from "../keycloak/node-value";
-import { CacheMode, ClusterSpec } from "../keycloak/model";
+import { CacheMode, ClusterSpec, DatabaseMode } from "../keycloak/model";
 import { NodeEnvVar, KeycloakPorts, nodeEnvironment, RealmImportDir, SecretEnv, startCommand } from "../keycloak/settings";
+import { idleGuardLines } from "./idle-guard";
 import { joinGateLines, JoinGateSeconds } from "./join-gate";
 import { shellQuote } from "./shell";
 
@@ -146,6 +147,7 @@ export function renderUserData(spec: ClusterSpec, inputs: UserDataInputs): strin
     `  "${SecretEnv.adminPassword}=$(secret ${shellQuote(inputs.adminPasswordSecretArn)})" \\`,
     "  >/opt/keycloak-cluster/keycloak.env",
     "",
+    ...(spec.database.mode === DatabaseMode.Managed ? idleGuardLines(spec.database, inputs.dbUrl, dbPassword) : []),
     "# Host networking: the node binds to and advertises the instance's private address.",
     "docker run -d --name keycloak --restart unless-stopped --network host \\",
     `  --log-driver awslogs --log-opt awslogs-region=${region} --log-opt awslogs-group=${shellQuote(inputs.logGroup)} --log-opt "awslogs-stream=\${INSTANCE_ID}" \\`,

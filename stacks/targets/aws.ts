@@ -46,8 +46,7 @@ export const awsTarget: TargetModule<typeof Target.Aws, Own, AwsTargetSpec> = {
   // The public URL is the load balancer's DNS name or the user's domain: the stack cannot guess it.
   defaultPublicUrl: () => undefined,
   // Nodes are sized by aws.instanceType and the database by aws.rdsInstanceClass.
-  // RDS runs no process of ours next to it: no idle-transaction guard (README, Failover).
-  defaults: { keycloak: {}, database: {}, storageGb: 20, idleInTransactionSeconds: 0 },
+  defaults: { keycloak: {}, database: {}, storageGb: 20 },
 
   rules(config: LenientConfig, problem: Problem) {
     const own: Partial<Own> = config.aws ?? {};
@@ -74,13 +73,6 @@ export const awsTarget: TargetModule<typeof Target.Aws, Own, AwsTargetSpec> = {
       problem(
         "database.passwordRotation",
         "on aws, RDS generates and keeps the master password (in Secrets Manager) and the nodes read it at boot: rotate it with `aws secretsmanager rotate-secret` on the RDS secret, then start an instance refresh of the group; remove the key (pulumi config rm --path database.passwordRotation)",
-      );
-    }
-    const idle = config.database?.idleInTransactionSeconds;
-    if (config.database?.mode !== DatabaseMode.External && typeof idle === "number" && idle > 0) {
-      problem(
-        "database.idleInTransactionSeconds",
-        "the idle-transaction guard runs next to the managed database, and RDS runs no process of ours: it is not built on aws; remove the key (pulumi config rm --path database.idleInTransactionSeconds), or set it to 0",
       );
     }
     const hostname = config.keycloak?.hostname;

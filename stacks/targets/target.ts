@@ -24,8 +24,6 @@ export interface TargetModule<T extends Target, Own, S> {
     readonly keycloak: ResourceSpec;
     readonly database: ResourceSpec;
     readonly storageGb?: number;
-    /** database.idleInTransactionSeconds when the stack sets none (0 where the target cannot run the guard). */
-    readonly idleInTransactionSeconds?: number;
   };
   /** Rules over the shared settings and the target's own; runs on whatever passed the schema. */
   rules(config: LenientConfig, problem: Problem, context: TargetContext): void;

@@ -64,7 +64,7 @@ const spec: ClusterSpec = {
     storageGb: 20,
     maxConnections: 200,
     passwordRotation: 0,
-    idleInTransactionSeconds: 0,
+    idleInTransactionSeconds: 10,
   },
   loadBalancer: { affinity: false },
   realm: { name: "chaos", clientId: "chaos-cli", redirectUri: `${publicUrl}/cb`, testUsers: 2 },

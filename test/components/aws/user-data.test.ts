@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { shellQuote } from "../../../components/aws/shell";
 import { instanceEnvironment, renderUserData, resolveEnvironment } from "../../../components/aws/user-data";
 import { ClusterSpec } from "../../../components/keycloak/model";
+import { SecretText } from "../../../components/shared/secret";
 
 export const awsSpec: ClusterSpec = {
   environment: "dev",
@@ -28,7 +29,7 @@ export const awsSpec: ClusterSpec = {
     storageGb: 20,
     maxConnections: 200,
     passwordRotation: 0,
-    idleInTransactionSeconds: 0,
+    idleInTransactionSeconds: 10,
   },
   loadBalancer: { affinity: false },
   realm: { name: "chaos", clientId: "chaos-cli", redirectUri: "https://sso.example.test/cb", testUsers: 2 },
@@ -46,6 +47,21 @@ export const userDataInputs = {
 
 describe("the nodes' user data", () => {
   const script = renderUserData(awsSpec, userDataInputs);
+
+  it("starts the idle-transaction guard against the database with the RDS password before Keycloak; none for an external database", () => {
+    const guard = script.indexOf("systemctl enable --now keycloak-idle-guard.service");
+    expect(guard).toBeGreaterThan(0);
+    expect(guard).toBeLessThan(script.indexOf("docker run -d --name keycloak"));
+    expect(script).toContain("guard_password=$(secret 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds-db' | jq -r .password)");
+    const external = renderUserData(
+      {
+        ...awsSpec,
+        database: { mode: "external", jdbcUrl: "jdbc:postgresql://db.internal:5432/kc", username: "kc", password: new SecretText("p") },
+      },
+      userDataInputs,
+    );
+    expect(external).not.toContain("idle-guard");
+  });
 
   it("reads the instance's identity through IMDSv2 (a session token first)", () => {
     expect(script).toContain("curl -sf -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300'");
