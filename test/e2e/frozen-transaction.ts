@@ -10,7 +10,7 @@ import { ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { docker } from "./harness";
 
 export interface FrozenTransaction {
-  /** Ends the transaction if it still stands; resolves with the backend's pid and psql's whole output. */
+  /** Ends the transaction if it still stands (once; later calls get the same result); resolves with the backend's pid and psql's whole output. */
   stop(): Promise<{ pid: number | undefined; output: string; lockedAt: number | undefined }>;
 }
 
@@ -66,15 +66,20 @@ export function lockRowsWhenPaused(
       psql.on("close", () => clearTimeout(release));
     })();
   });
+  let stoppedWith: ReturnType<FrozenTransaction["stop"]> | undefined;
   return {
-    async stop() {
-      stopped = true;
-      if (psql && psql.exitCode === null && psql.stdin.writable) {
-        psql.stdin.end("commit;\n");
-      }
-      await exited;
-      const pid = /pid=(\d+)/.exec(output)?.[1];
-      return { pid: pid === undefined ? undefined : Number(pid), output, lockedAt };
+    // Once: the case stops it when the run ends, pass or fail, and then reads what it saw.
+    stop() {
+      stoppedWith ??= (async () => {
+        stopped = true;
+        if (psql && psql.exitCode === null && psql.stdin.writable) {
+          psql.stdin.end("commit;\n");
+        }
+        await exited;
+        const pid = /pid=(\d+)/.exec(output)?.[1];
+        return { pid: pid === undefined ? undefined : Number(pid), output, lockedAt };
+      })();
+      return stoppedWith;
     },
   };
 }

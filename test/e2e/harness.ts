@@ -123,17 +123,18 @@ export async function saveContainerLogs(prefix: string, dir: string): Promise<st
   await mkdir(dir, { recursive: true });
   const written: string[] = [];
   for (const c of await docker.listContainers({ all: true, filters })) {
-    const logs = await docker.getContainer(c.Id).logs({ stdout: true, stderr: true, timestamps: true, follow: false });
     const file = path.join(dir, `${c.Names[0].replace(/^\//, "")}.log`);
-    await writeFile(file, demuxLogs(logs));
+    await writeFile(file, await containerLog(c.Id, { timestamps: true }));
     written.push(file);
   }
   return written;
 }
 
-/** The log (stdout and stderr) of one container, as text. */
-export async function containerLog(name: string): Promise<string> {
-  const logs = await docker.getContainer(name).logs({ stdout: true, stderr: true, follow: false });
+/** The log (stdout and stderr) of one container (name or id), as text. */
+export async function containerLog(container: string, opts: { timestamps?: boolean } = {}): Promise<string> {
+  const logs = await docker
+    .getContainer(container)
+    .logs({ stdout: true, stderr: true, timestamps: opts.timestamps ?? false, follow: false });
   return demuxLogs(logs).toString("utf8");
 }
 
